@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test venv install browser-deps clock lighthouse clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo --if-empty
+	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+clock: $(STAMP)
+	$(BIN)/flask --app app scheduler
+
+browser-deps:
+	@sh scripts/browser-deps.sh
+
+test: $(TEST_STAMP) browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lighthouse: $(STAMP)
+	@sh scripts/lighthouse.sh
+
+clean:
+	rm -rf $(VENV)

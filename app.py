@@ -1,0 +1,3 @@
+from partyapp import create_app
+
+app = create_app()

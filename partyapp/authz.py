@@ -1,0 +1,133 @@
+"""The one permission function. Every view asks `can(person, permission, org)`.
+
+A role held in an organisation grants its permissions over that organisation and everything
+below it (a branch secretary also runs the branch's party groups; a town admin sees the whole
+town). Nothing is granted sideways or upwards, so a secretary of branch A can do nothing in
+branch B, and a town admin sees nothing of another town.
+
+Features that give rights through an object (the recorder named on one meeting) pass them in
+`extra_roles`, so the decision still happens here.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, has_app_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import clock
+from .extensions import db
+from .models import Membership, Organization, Person, Role
+
+MEMBER_ROLES = {Role.MEMBER, Role.GROUP_LEADER, Role.SECRETARY, Role.DEPUTY_SECRETARY,
+                Role.ORGANIZER, Role.RECORDER, Role.COMMITTEE}
+
+_ALL_INSIDE = MEMBER_ROLES | {Role.VILLAGER_REP, Role.TOWN_ADMIN}
+_OFFICERS = {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER}
+
+# permission -> roles that hold it (over their organisation and everything below it)
+PERMISSIONS: dict[str, set[str]] = {
+    "branch.view": _ALL_INSIDE,                       # internal branch pages
+    "roster.view": _OFFICERS | {Role.RECORDER, Role.GROUP_LEADER, Role.TOWN_ADMIN},
+    "roster.manage": _OFFICERS | {Role.TOWN_ADMIN},
+    "audit.view": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
+    "meeting.attend": MEMBER_ROLES | {Role.VILLAGER_REP},
+    "meeting.plan": _OFFICERS | {Role.GROUP_LEADER},
+    "meeting.run": _OFFICERS | {Role.RECORDER},
+    "meeting.view": _ALL_INSIDE,
+    "leave.approve": _OFFICERS,
+    "opinion.handle": _OFFICERS | {Role.COMMITTEE},
+    "opinion.assign": {Role.SECRETARY, Role.DEPUTY_SECRETARY},
+    "opinion.supervise": {Role.TOWN_ADMIN},
+    "disclosure.manage": _OFFICERS,
+    "commitment.own": MEMBER_ROLES,
+    "review.vote": MEMBER_ROLES | {Role.VILLAGER_REP},
+    "rating.manage": {Role.SECRETARY, Role.DEPUTY_SECRETARY},
+    "rating.view": _ALL_INSIDE,
+    "town.oversee": {Role.TOWN_ADMIN},
+    "town.manage": {Role.TOWN_ADMIN},
+    "calendar.manage": {Role.TOWN_ADMIN},
+}
+
+
+def active_memberships(person: Person) -> list[Membership]:
+    """The person's current roles with their organisations, loaded once per request."""
+    cache = g.setdefault("active_memberships", {}) if has_app_context() else {}
+    cached = cache.get(person.id)
+    if cached is None:
+        today = clock.today()
+        cached = db.session.scalars(
+            select(Membership).join(Membership.org)
+            .where(Membership.person_id == person.id)
+            .where((Membership.ended_on.is_(None)) | (Membership.ended_on > today))
+            .options(db.contains_eager(Membership.org))
+        ).all()
+        cache[person.id] = cached
+    return cached
+
+
+def can(person, permission: str, org: Organization | None, *, extra_roles=()) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
+        return False
+    allowed = PERMISSIONS[permission]
+    if allowed & set(extra_roles):
+        return True
+    if org is None:
+        return False
+    return any(m.role in allowed and org.path.startswith(scope_path(m))
+               for m in active_memberships(person))
+
+
+def scope_path(membership: Membership) -> str:
+    """Where a role reaches. A plain member of a party group is a member of its branch, so
+    member-level rights reach the whole branch; a group leader's own rights stay in the group."""
+    path = membership.org.path
+    if membership.org.kind == "group" and membership.role in (Role.MEMBER, Role.VILLAGER_REP):
+        return path[: path.rstrip("/").rfind("/") + 1]
+    return path
+
+
+def require(permission: str, org: Organization | None, *, extra_roles=()) -> None:
+    """Abort with 403 unless the current user may; anonymous users are sent to log in."""
+    if not current_user.is_authenticated:
+        from flask import current_app
+
+        abort(current_app.login_manager.unauthorized())
+    if not can(current_user, permission, org, extra_roles=extra_roles):
+        abort(403)
+
+
+def orgs_where(person: Person, permission: str) -> list[Organization]:
+    """The organisations (roots) where the person holds a permission."""
+    if person is None or not getattr(person, "is_authenticated", False):
+        return []
+    allowed = PERMISSIONS[permission]
+    return [m.org for m in active_memberships(person) if m.role in allowed]
+
+
+def home_branch(person: Person) -> Organization | None:
+    """The branch a person belongs to (for a group member, the group's branch)."""
+    for m in active_memberships(person):
+        org = m.org
+        if org.kind == "group" and org.parent is not None:
+            return org.parent
+        if org.kind in ("branch", "general"):
+            return org
+    return None
+
+
+def permission_required(permission: str, org_loader):
+    """Decorator for views whose organisation comes from the URL arguments."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(permission, org_loader(**kwargs))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,84 @@
+"""flask commands: seed-demo, create-admin, scheduler."""
+import getpass
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def register_cli(app):
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(scheduler_command)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has people.")
+def seed_demo_command(if_empty):
+    """Load the demo town, villages and people (only into an empty database)."""
+    from .auth.services import hash_password
+    from .demo import DEMO_LOGINS, DEMO_PASSWORD, database_is_empty, seed_demo
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            _print_logins(DEMO_LOGINS, DEMO_PASSWORD)
+            return
+        raise click.ClickException("The database is not empty: refusing to load demo data.")
+    seed_demo(hash_password(DEMO_PASSWORD))
+    click.echo("Demo data loaded.")
+    _print_logins(DEMO_LOGINS, DEMO_PASSWORD)
+
+
+def _print_logins(logins, password):
+    click.echo("Demo log-ins (password for all: %s):" % password)
+    for role, village, phone in logins:
+        click.echo(f"  {phone}  {village}  {role}")
+
+
+@click.command("create-admin")
+@click.option("--name", prompt="姓名")
+@click.option("--phone", prompt="手机号")
+@click.option("--town", prompt="镇（街道）党委名称")
+@click.option("--password", default=None, help="Prompted for when omitted.")
+def create_admin_command(name, phone, town, password):
+    """Create the town committee (if new) and its first admin."""
+    from . import audit
+    from .auth.services import hash_password
+    from .demo import add_org, add_role
+    from .models import Organization, OrgKind, Person, Role
+    from .phones import normalize_mobile
+
+    try:
+        phone = normalize_mobile(phone)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if db.session.scalar(select(Person).where(Person.phone == phone)):
+        raise click.ClickException("这个手机号已经有账号了")
+    password = password or getpass.getpass("密码: ")
+    if len(password) < 8:
+        raise click.ClickException("密码至少8位")
+    org = db.session.scalar(select(Organization).where(
+        Organization.name == town, Organization.kind == OrgKind.TOWN))
+    org = org or add_org(None, OrgKind.TOWN, town)
+    person = Person(name=name, phone=phone, password_hash=hash_password(password))
+    db.session.add(person)
+    db.session.flush()
+    add_role(person, org, Role.TOWN_ADMIN)
+    audit.record(None, "admin.create", "person", person.id, org_id=org.id)
+    db.session.commit()
+    click.echo(f"Created town admin {name} ({phone}) for {town}.")
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron or tests).")
+def scheduler_command(once):
+    """The clock process: a BlockingScheduler running every feature's jobs."""
+    from .scheduler import build_scheduler, run_all_once
+
+    if once:
+        run_all_once(current_app._get_current_object())
+        return
+    build_scheduler(current_app._get_current_object()).start()

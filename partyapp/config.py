@@ -1,0 +1,65 @@
+"""One configuration, read from the environment. Tests pass overrides to create_app()."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A missing SECRET_KEY is generated once into instance/ and kept — never a fixed default."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+def configure(app, test_config=None):
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    https = _bool("HTTPS")
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SECRET_KEY") or _instance_secret(app.instance_path),
+        SQLALCHEMY_DATABASE_URI=_database_url(app.instance_path),
+        SQLITE_SYNCHRONOUS=os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        NOTIFY_SENDER=os.environ.get("NOTIFY_SENDER", "record"),
+        WECOM_WEBHOOK_URL=os.environ.get("WECOM_WEBHOOK_URL", ""),
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads"),
+        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        PASSWORD_HASH_METHOD="scrypt",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        # A member's phone stays logged in for months: a scan at a meeting never asks again.
+        REMEMBER_COOKIE_DURATION=timedelta(days=180),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=180),
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        WTF_CSRF_TIME_LIMIT=None,
+        SCHEDULER_HEARTBEAT_MAX_AGE=timedelta(minutes=10),
+        COMPRESS_MIMETYPES=["text/html", "application/json", "text/css", "application/javascript"],
+        COMPRESS_REGISTER=True,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'partyapp.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,1 @@
+"""Rules of the disclosures feature, as plain functions."""

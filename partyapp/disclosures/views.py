@@ -1,0 +1,2 @@
+"""Routes of the disclosures feature."""
+from . import bp  # noqa: F401

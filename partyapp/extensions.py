@@ -1,0 +1,73 @@
+"""Extensions are created unbound here and bound in create_app()."""
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+
+# Stable constraint names, so migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+compress = Compress()
+
+
+def client_key():
+    """Rate-limit key: the logged-in account, else a per-browser cookie id, else the IP.
+    A whole village shares one IP behind its router, so the IP is only the last resort."""
+    from .web import client_id
+
+    return client_id()
+
+
+# The storage URI comes from config (RATELIMIT_STORAGE_URI: memory:// or REDIS_URL), always set.
+limiter = Limiter(key_func=client_key, strategy="fixed-window")
+
+
+def init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    from . import models  # noqa: F401  (tables must be known before any query)
+
+    with app.app_context():
+        _configure_sqlite(app)
+
+
+def _configure_sqlite(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    synchronous = app.config["SQLITE_SYNCHRONOUS"]
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError("SQLITE_SYNCHRONOUS must be NORMAL or FULL")
+
+    @event.listens_for(db.engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+__all__ = ["db", "migrate", "login_manager", "csrf", "limiter", "compress", "Engine"]

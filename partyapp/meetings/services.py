@@ -1,0 +1,1 @@
+"""Rules of the meetings feature, as plain functions."""

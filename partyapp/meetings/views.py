@@ -1,0 +1,2 @@
+"""Routes of the meetings feature."""
+from . import bp  # noqa: F401

@@ -1,0 +1,238 @@
+"""Core tables: organisations, people, roles, invitations, audit trail, inbox, clock heartbeat.
+
+Feature packages keep their own tables in `partyapp/<feature>/models.py`; they are imported
+at the bottom so that `db.metadata` (and Alembic) knows every table.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, types
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import clock
+from .extensions import db
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Aware UTC in Python, naive UTC in the database — the same on SQLite and PostgreSQL."""
+
+    impl = types.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(clock.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=clock.UTC)
+
+
+class OrgKind:
+    TOWN = "town"                  # 镇/街道党委
+    GENERAL_BRANCH = "general"     # 党总支
+    BRANCH = "branch"              # 党支部
+    GROUP = "group"                # 党小组
+    LABELS = {TOWN: "镇（街道）党委", GENERAL_BRANCH: "党总支", BRANCH: "党支部", GROUP: "党小组"}
+
+
+class Organization(db.Model):
+    """A node of the organisation tree, any depth: town → (general branch) → branch → group.
+    `path` ("/1/4/9/") makes "everything under X" one indexed LIKE query."""
+
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    village_name: Mapped[str | None] = mapped_column(String(80))
+    slug: Mapped[str | None] = mapped_column(String(40), unique=True)
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+    @property
+    def kind_label(self) -> str:
+        return OrgKind.LABELS.get(self.kind, self.kind)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    @property
+    def town_id(self) -> int:
+        return self.ancestor_ids[0]
+
+    def contains(self, other: Organization) -> bool:
+        return other.path.startswith(self.path)
+
+
+class PartyStatus:
+    FULL = "full"                  # 正式党员
+    PROBATIONARY = "probationary"  # 预备党员
+    LABELS = {FULL: "正式党员", PROBATIONARY: "预备党员"}
+
+
+class Person(UserMixin, db.Model):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_pinyin: Mapped[str] = mapped_column(String(160), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    party_status: Mapped[str | None] = mapped_column(String(16))
+    joined_party_on: Mapped[date | None]
+    is_villager_rep: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to log every device out (password reset, deactivation).
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="person", foreign_keys="Membership.person_id")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_party_member(self) -> bool:
+        return self.party_status is not None
+
+    @property
+    def party_status_label(self) -> str:
+        return PartyStatus.LABELS.get(self.party_status or "", "群众")
+
+
+class Role:
+    MEMBER = "member"                  # 党员
+    GROUP_LEADER = "group_leader"      # 党小组长
+    SECRETARY = "secretary"            # 书记
+    DEPUTY_SECRETARY = "deputy"        # 副书记
+    ORGANIZER = "organizer"            # 组织委员
+    RECORDER = "recorder"              # 记录人
+    COMMITTEE = "committee"            # 村“两委”成员
+    VILLAGER_REP = "villager_rep"      # 村民代表
+    TOWN_ADMIN = "town_admin"          # 镇党委组织委员
+    LABELS = {
+        MEMBER: "党员", GROUP_LEADER: "党小组长", SECRETARY: "书记", DEPUTY_SECRETARY: "副书记",
+        ORGANIZER: "组织委员", RECORDER: "记录人", COMMITTEE: "两委成员",
+        VILLAGER_REP: "村民代表", TOWN_ADMIN: "镇党委管理员",
+    }
+
+
+class Membership(db.Model):
+    """A role a person holds in one organisation; one person holds many (一肩挑、交叉任职).
+    Ending a role keeps the row: history stays, rights end."""
+
+    __tablename__ = "membership"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    post: Mapped[str | None] = mapped_column(String(40))  # e.g. 村委会主任
+    started_on: Mapped[date | None]
+    ended_on: Mapped[date | None]
+
+    person: Mapped[Person] = relationship(back_populates="memberships", foreign_keys=[person_id])
+    org: Mapped[Organization] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return Role.LABELS.get(self.role, self.role)
+
+
+Index("ix_membership_active", Membership.org_id, Membership.role, Membership.ended_on)
+
+
+class Invitation(db.Model):
+    """One-time link where a person sets a password. Only the token's hash is stored."""
+
+    __tablename__ = "invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when. Written by services; never holds secret-ballot content."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[Person | None] = relationship()
+
+
+class Notification(db.Model):
+    """An inbox message (消息)."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(40), default="info")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Index("ix_notification_inbox", Notification.person_id, Notification.read_at)
+
+
+class OutboundMessage(db.Model):
+    """What a sender was asked to deliver (the record sender keeps only this)."""
+
+    __tablename__ = "outbound_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    delivered: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class Heartbeat(db.Model):
+    """The clock process writes its last beat here; /healthz reads it."""
+
+    __tablename__ = "heartbeat"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "Person", "Role", "Membership",
+    "Invitation", "AuditEntry", "Notification", "OutboundMessage", "Heartbeat", "UniqueConstraint",
+]
+
+
+def _import_feature_models():
+    from . import feature_modules
+
+    feature_modules("models")
+
+
+_import_feature_models()

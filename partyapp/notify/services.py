@@ -1,0 +1,52 @@
+"""The in-app inbox (消息) and the outward sender, for every feature."""
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from .. import clock
+from ..extensions import db
+from ..models import Notification
+from .senders import get_sender
+
+
+def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | None = None,
+           kind: str = "info") -> int:
+    """Put a message in each person's inbox (caller commits). Returns how many."""
+    rows = [dict(person_id=pid, title=title[:120], body=body, link=link, kind=kind,
+                 created_at=clock.now()) for pid in set(person_ids)]
+    if rows:
+        db.session.execute(Notification.__table__.insert(), rows)
+    return len(rows)
+
+
+def send_outward(text: str, target: str = "") -> bool:
+    """Tell a group outside the site (the WeCom robot of a branch, or the record sender)."""
+    return get_sender().send(text, target)
+
+
+def unread_count(person_id: int) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.person_id == person_id, Notification.read_at.is_(None))) or 0
+
+
+def inbox(person_id: int, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.person_id == person_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(person_id: int) -> None:
+    db.session.execute(update(Notification).where(
+        Notification.person_id == person_id, Notification.read_at.is_(None))
+        .values(read_at=clock.now()))
+    db.session.commit()
+
+
+def open_notification(person_id: int, notification_id: int) -> Notification | None:
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.person_id != person_id:
+        return None
+    if note.read_at is None:
+        note.read_at = clock.now()
+        db.session.commit()
+    return note

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("opinions", __name__, url_prefix="/opinions")

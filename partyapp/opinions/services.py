@@ -1,0 +1,1 @@
+"""Rules of the opinions feature, as plain functions."""

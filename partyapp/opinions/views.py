@@ -1,0 +1,2 @@
+"""Routes of the opinions feature."""
+from . import bp  # noqa: F401

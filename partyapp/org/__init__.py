@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("org", __name__, url_prefix="/org")

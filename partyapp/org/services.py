@@ -1,0 +1,1 @@
+"""Rules for organisations and people, as plain functions."""

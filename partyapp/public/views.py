@@ -1,0 +1,19 @@
+"""/v/<slug>: the village's public page (承诺 · 决策 · 结果 · 意见), no log-in."""
+from flask import abort, redirect, render_template, url_for
+
+from . import bp, services
+
+
+@bp.get("/<slug>/")
+def village(slug):
+    return redirect(url_for("public.tab", slug=slug, tab="commitments"))
+
+
+@bp.get("/<slug>/<tab>")
+def tab(slug, tab):
+    village = services.village_by_slug(slug)
+    if village is None or tab not in services.TABS:
+        abort(404)
+    context = services.tab_context(tab, village)
+    template = context.pop("template", "public/tab_placeholder.html")
+    return render_template(template, village=village, tab=tab, tabs=services.TABS, **context)

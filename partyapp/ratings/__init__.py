@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("ratings", __name__, url_prefix="/ratings")

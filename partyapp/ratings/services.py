@@ -1,0 +1,1 @@
+"""Rules of the ratings feature, as plain functions."""

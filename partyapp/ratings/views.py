@@ -1,0 +1,2 @@
+"""Routes of the ratings feature."""
+from . import bp  # noqa: F401

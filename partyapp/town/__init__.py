@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("town", __name__, url_prefix="/town")

@@ -1,0 +1,1 @@
+"""Rules of the town feature, as plain functions."""

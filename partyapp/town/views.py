@@ -1,0 +1,2 @@
+"""Routes of the town feature."""
+from . import bp  # noqa: F401

@@ -1,0 +1,15 @@
+// partyapp: small progressive enhancements. Everything works without this file.
+(function () {
+  "use strict";
+  // "复制通知" buttons: copy the text of the element named by data-copy-target.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!source || !navigator.clipboard) return;
+    event.preventDefault();
+    navigator.clipboard.writeText(source.innerText || source.value).then(function () {
+      button.textContent = "已复制";
+    });
+  });
+})();
