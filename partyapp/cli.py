@@ -9,9 +9,15 @@ from .extensions import db
 
 
 def register_cli(app):
+    """Core commands, plus each feature's `cli.COMMANDS`."""
+    from . import feature_modules
+
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(scheduler_command)
+    for module in feature_modules("cli"):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
 @click.command("seed-demo")

@@ -32,6 +32,21 @@ def todo_items(person) -> list[TodoItem]:
     return sorted(items, key=lambda item: (not item.urgent, item.due_at or far))
 
 
+def me_sections(person) -> list[tuple[str, dict]]:
+    """Blocks of the 我的 page: each feature may offer `services.me_section(person)` returning
+    (template, context) or None — the e-card's stars, the personal check-in code, …"""
+    from .. import feature_modules
+
+    sections = []
+    for module in feature_modules("services"):
+        provide = getattr(module, "me_section", None)
+        if provide is not None and module.__name__ != __name__:
+            section = provide(person)
+            if section is not None:
+                sections.append(section)
+    return sections
+
+
 def health(max_heartbeat_age) -> tuple[dict, int]:
     try:
         db.session.execute(text("SELECT 1"))

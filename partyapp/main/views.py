@@ -31,7 +31,8 @@ def toggle_care_mode():
 @bp.get("/me")
 @login_required
 def me():
-    return render_template("main/me.html", branch=home_branch(current_user))
+    return render_template("main/me.html", branch=home_branch(current_user),
+                           sections=services.me_sections(current_user))
 
 
 @bp.get("/healthz")
