@@ -3,6 +3,7 @@ import getpass
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -15,12 +16,15 @@ def register_cli(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for module in feature_modules("cli"):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has people.")
 def seed_demo_command(if_empty):
     """Load the demo town, villages and people (only into an empty database)."""
@@ -45,6 +49,7 @@ def _print_logins(logins, password):
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--name", prompt="姓名")
 @click.option("--phone", prompt="手机号")
 @click.option("--town", prompt="镇（街道）党委名称")
@@ -79,6 +84,7 @@ def create_admin_command(name, phone, town, password):
 
 
 @click.command("scheduler")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Run every job once and exit (for cron or tests).")
 def scheduler_command(once):
     """The clock process: a BlockingScheduler running every feature's jobs."""
@@ -88,3 +94,41 @@ def scheduler_command(once):
         run_all_once(current_app._get_current_object())
         return
     build_scheduler(current_app._get_current_object()).start()
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """Back up the database and uploaded photos into PATH (.tar.gz), while the site serves."""
+    from pathlib import Path
+
+    from .backup import backup_sqlite, pg_dump_instructions, sqlite_path
+
+    config = current_app.config
+    db_file = sqlite_path(config["SQLALCHEMY_DATABASE_URI"])
+    if db_file is None:
+        raise click.ClickException(pg_dump_instructions(config["SQLALCHEMY_DATABASE_URI"]))
+    result = backup_sqlite(db_file, Path(config["UPLOAD_FOLDER"]), Path(path))
+    click.echo(f"Backed up to {result['file']} ({result['bytes']} bytes, {result['uploads']} photos).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path, yes):
+    """Restore a backup made by `flask backup` (stop the web and clock processes first)."""
+    from pathlib import Path
+
+    from .backup import pg_dump_instructions, restore_sqlite, sqlite_path
+
+    config = current_app.config
+    db_file = sqlite_path(config["SQLALCHEMY_DATABASE_URI"])
+    if db_file is None:
+        raise click.ClickException(pg_dump_instructions(config["SQLALCHEMY_DATABASE_URI"]))
+    if not yes:
+        click.confirm("This replaces the current database and photos. Continue?", abort=True)
+    db.engine.dispose()
+    result = restore_sqlite(Path(path), db_file, Path(config["UPLOAD_FOLDER"]))
+    click.echo(f"Restored from {result['restored_from']} ({result['uploads']} photos).")
