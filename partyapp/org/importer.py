@@ -77,12 +77,12 @@ def template_workbook(branch: Organization) -> bytes:
     return buffer.getvalue()
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, list]]:
+def read_rows(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> list[tuple[int, list]]:
     """(Excel row number, 7 cell values) for every non-empty row under the header."""
     if not filename.lower().endswith(".xlsx"):
         raise ImportFileError("只能导入 .xlsx 格式的 Excel 文件（请用模板另存为 .xlsx）")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError("文件太大：花名册文件不能超过2MB")
+    if len(data) > max_bytes:
+        raise ImportFileError(f"文件太大：花名册文件不能超过{_size_label(max_bytes)}")
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError("文件不是有效的 Excel（.xlsx）文件")
     try:
@@ -93,6 +93,10 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, list]]:
         return _rows_of(book.worksheets[0])
     finally:
         book.close()
+
+
+def _size_label(size: int) -> str:
+    return f"{size // (1024 * 1024)}MB" if size >= 1024 * 1024 else f"{size // 1024}KB"
 
 
 def _rows_of(sheet) -> list[tuple[int, list]]:

@@ -125,7 +125,8 @@ def import_roster(branch_id):
         try:
             if upload is None or not upload.filename:
                 raise importer.ImportFileError("请选择要导入的 Excel 文件")
-            rows = importer.read_rows(upload.read(importer.MAX_BYTES + 1), upload.filename)
+            limit = current_app.config.get("ROSTER_IMPORT_MAX_BYTES", importer.MAX_BYTES)
+            rows = importer.read_rows(upload.read(limit + 1), upload.filename, limit)
             result = importer.import_roster(branch, rows, current_user)
         except importer.ImportFileError as exc:
             file_error = str(exc)
