@@ -331,6 +331,8 @@ ACTION_LABELS = {
     "roster.invite": "发出邀请链接", "roster.import": "导入花名册",
     "invitation.issue": "发出邀请链接", "invitation.accept": "设置密码",
     "admin.create": "创建管理员",
+    "org.add": "新建组织", "org.rename": "修改组织信息", "org.term_change": "换届",
+    "person.transfer": "组织关系转接", "person.status": "登记人员状态",
 }
 
 
@@ -369,13 +371,24 @@ def describe_detail(entry: AuditEntry) -> str:
         parts.append("新任：" + "、".join(Role.LABELS.get(r, r) for r in detail["roles_started"]))
     if detail.get("roles_ended"):
         parts.append("卸任：" + "、".join(Role.LABELS.get(r, r) for r in detail["roles_ended"]))
+    if detail.get("from_orgs"):
+        parts.append("从" + "、".join(detail["from_orgs"]))
+    if detail.get("to"):
+        parts.append("转到" + str(detail["to"]))
+    if detail.get("ended"):
+        parts.append("卸任：" + "、".join(e.replace(":", " ") for e in detail["ended"]))
+    if detail.get("started"):
+        parts.append("新任：" + "、".join(e.replace(":", " ") for e in detail["started"]))
+    if detail.get("on"):
+        parts.append(f"日期：{detail['on']}")
     if detail.get("count") is not None:
         parts.append(f"共{detail['count']}人")
     return "；".join(parts)
 
 
-FIELD_LABELS = {"name": "姓名", "phone": "手机号", "party_status": "党员身份",
-                "joined_party_on": "入党日期", "villager_rep": "村民代表"}
+FIELD_LABELS = {"name": "名称", "phone": "手机号", "party_status": "党员身份",
+                "joined_party_on": "入党日期", "villager_rep": "村民代表", "status": "状态",
+                "village_name": "村（社区）", "slug": "公开页网址名"}
 
 
 def count_people(branch: Organization) -> int:
@@ -403,6 +416,10 @@ def org_links(person) -> list[tuple[str, str, str, Organization]]:
         if branch.id not in seen:
             seen.add(branch.id)
             links.append((f"花名册 · {branch.name}", "org.roster", "branch_id", branch))
+    for town in orgs_where(person, "town.manage"):
+        if town.kind == OrgKind.TOWN:
+            links.append((f"组织管理 · {town.name}", "org.town_orgs", "town_id", town))
+            links.append((f"人员查找与转接 · {town.name}", "org.town_people", "town_id", town))
     audited = set()
     for org in orgs_where(person, "audit.view"):
         if org.id not in audited:

@@ -159,3 +159,6 @@ def org_links(person) -> list[tuple[str, str]]:
     """Roster and audit-trail entries for the 我的 page, where the person may use them."""
     return [(label, url_for(endpoint, **{arg: org.id}))
             for label, endpoint, arg, org in services.org_links(person)]
+
+
+from . import town_views  # noqa: E402,F401  (the town admin's routes, same blueprint)

@@ -1,5 +1,5 @@
 """Roster (花名册), invitations, import and the audit trail: who may use them."""
-from .rules import Access
+from .rules import TOWN, Access
 
 ROSTER_READERS = frozenset({"recorder", "secretary", "town_admin"})
 ROSTER_MANAGERS = frozenset({"secretary", "town_admin"})
@@ -13,6 +13,8 @@ def populate(world):
     # One person per state-changing route, so one route's POST does not disturb another's.
     world.extra["roster_target"] = make_person("花名册甲", org=world.group).id
     world.extra["deactivate_target"] = make_person("待停用甲", org=world.group).id
+    world.extra["transfer_target"] = make_person("待转接甲", org=world.group).id
+    world.extra["status_target"] = make_person("流动甲", org=world.group).id
     db.session.commit()
 
 
@@ -37,4 +39,24 @@ ROUTES = {
     "org.import_template": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id}),
     "org.audit_trail": Access(frozenset({"secretary", "town_admin"}),
                               params=lambda w: {"org_id": w.branch.id}),
+    # The town admin runs the organisation of her own town; nobody else, not even a secretary.
+    "org.town_orgs": Access(TOWN, params=lambda w: {"town_id": w.town.id},
+                            secret=lambda w: "甲一村党支部"),
+    "org.town_org_new": Access(TOWN, method="POST", params=lambda w: {"town_id": w.town.id},
+                               data=lambda w: {"parent_id": str(w.branch.id), "kind": "group",
+                                               "name": "第九党小组"}),
+    "org.town_org_edit": Access(TOWN, params=lambda w: {"town_id": w.town.id,
+                                                        "org_id": w.group.id}),
+    "org.town_term": Access(TOWN, params=lambda w: {"town_id": w.town.id, "org_id": w.branch.id}),
+    "org.town_people": Access(TOWN, params=lambda w: {"town_id": w.town.id},
+                              secret=lambda w: "普通党员"),
+    "org.town_person": Access(TOWN, params=lambda w: {"town_id": w.town.id,
+                                                      "person_id": w.member.id},
+                              secret=lambda w: "普通党员"),
+    "org.town_transfer": Access(TOWN, method="POST", params=lambda w: {
+        "town_id": w.town.id, "person_id": w.extra["transfer_target"]},
+        data=lambda w: {"target": str(w.other_branch.id), "on": "2024-06-01"}),
+    "org.town_status": Access(TOWN, method="POST", params=lambda w: {
+        "town_id": w.town.id, "person_id": w.extra["status_target"]},
+        data=lambda w: {"status": "mobile", "on": "2024-06-01"}),
 }

@@ -205,5 +205,31 @@ def test_secretary_roster_pages_meet_the_norms_in_both_modes(
     page.goto(live_server + pages[0][1])
     names = page.locator(".roster .list__title").all_inner_texts()
     assert names[0].startswith("阿依古丽")
+    # The invitation the secretary shows on her phone: a QR big enough to scan, and the link.
+    page.goto(live_server + pages[2][1])
+    page.click("text=发邀请链接和二维码")
+    page.wait_for_selector("img.invitation__qr")
+    box = page.locator("img.invitation__qr").bounding_box()
+    assert box["width"] >= 240 and box["height"] >= 240
+    assert "/auth/invite/" in page.locator(".invitation__link a").inner_text()
+    shoot(page, screenshot_dir, "secretary-invitation-care")
+    care += [f"invitation: {p}" for p in measure(page, care=True)]
+    assert not care, "长辈版 fails the norms:\n" + "\n".join(care)
+    assert not standard, "standard mode fails:\n" + "\n".join(standard)
+
+
+def test_town_admin_pages_meet_the_norms_in_both_modes(
+        app_ctx, live_server, phone, screenshot_dir, world):
+    page = phone.new_page()
+    browser_login(page, live_server, world.town_admin.phone)
+    town = world.town.id
+    pages = [("orgs", f"/org/town/{town}/orgs"), ("people", f"/org/town/{town}/people"),
+             ("person", f"/org/town/{town}/people/{world.secretary.id}"),
+             ("term", f"/org/town/{town}/orgs/{world.branch.id}/term"),
+             ("audit", f"/org/{town}/audit")]
+    standard = check_pages(page, live_server, pages, screenshot_dir, "town", care=False)
+    page.goto(live_server + pages[0][1])
+    switch_mode(page, to_care=True)
+    care = check_pages(page, live_server, pages, screenshot_dir, "town", care=True)
     assert not care, "长辈版 fails the norms:\n" + "\n".join(care)
     assert not standard, "standard mode fails:\n" + "\n".join(standard)
