@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from partyapp import authz
 from partyapp.extensions import db
-from partyapp.models import AuditEntry, Membership, Organization, Person, Role
+from partyapp.models import AuditEntry, Membership, Organization, Person
 
 from .factories import make_branch, make_person
 
