@@ -36,6 +36,15 @@ def test_template_download_has_the_chinese_headers(client, login, world):
     assert sheet["E2"].value == "第一党小组"
 
 
+def test_the_template_example_row_left_in_is_reported_not_imported(client, login, world):
+    login(world.secretary)
+    template = client.get(f"/org/{world.branch.id}/import/template.xlsx").data
+    response = upload(client, world.branch, template)
+    report = _report_rows(response.get_data(as_text=True))
+    assert report == [["第2行", "姓名", "这是模板里的示例行，请删除这一行"]]
+    assert db.session.scalar(select(Person).where(Person.phone == "13800138000")) is None
+
+
 def test_good_file_imports_everyone_with_their_roles(client, login, world):
     login(world.secretary)
     before = _count_people()

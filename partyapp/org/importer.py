@@ -35,6 +35,7 @@ ROLE_WORDS = {"书记": Role.SECRETARY, "副书记": Role.DEPUTY_SECRETARY, "组
 FIELD_COLUMNS = {"name": "姓名", "phone": "手机号", "party_status": "党员身份",
                  "joined_party_on": "入党日期", "group_id": "党小组", "roles": "职务",
                  "committee_post": "两委职务"}
+EXAMPLE_NAME = "张三（示例，导入前请删除）"
 _SPLIT = re.compile(r"[,，、;；\s]+")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
@@ -65,7 +66,7 @@ def template_workbook(branch: Organization) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     groups = services.branch_groups(branch)
-    sheet.append(["张三（示例，导入前请删除）", "13800138000", "正式党员", "2001-07-01",
+    sheet.append([EXAMPLE_NAME, "13800138000", "正式党员", "2001-07-01",
                   groups[0].name if groups else "", "党小组长", ""])
     for column, width in zip("ABCDEFG", (14, 16, 22, 14, 14, 40, 16)):
         sheet.column_dimensions[column].width = width
@@ -145,6 +146,8 @@ def _parse_date(value) -> date | None:
 def parse_row(number: int, cells: list, groups: dict[str, int]) -> tuple[PersonData, list[RowProblem]]:
     name, phone, status, joined, group, roles, post = cells
     problems = []
+    if _text(name) == EXAMPLE_NAME:
+        problems.append(RowProblem(number, "姓名", "这是模板里的示例行，请删除这一行"))
     data = PersonData(name=_text(name), phone=_text(phone), committee_post=_text(post) or None)
     status_text = _text(status)
     if status_text not in STATUS_WORDS:

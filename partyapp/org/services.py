@@ -11,7 +11,7 @@ from datetime import date
 
 import qrcode
 from pypinyin import lazy_pinyin
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock
@@ -389,12 +389,6 @@ def describe_detail(entry: AuditEntry) -> str:
 FIELD_LABELS = {"name": "名称", "phone": "手机号", "party_status": "党员身份",
                 "joined_party_on": "入党日期", "villager_rep": "村民代表", "status": "状态",
                 "village_name": "村（社区）", "slug": "公开页网址名"}
-
-
-def count_people(branch: Organization) -> int:
-    return db.session.scalar(
-        select(func.count(func.distinct(Membership.person_id))).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), _current_clause(clock.today()))) or 0
 
 
 def org_links(person) -> list[tuple[str, str, str, Organization]]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, PersonStatus, Role
-from .services import RosterError, pinyin_key, role_titles
+from .services import RosterError, is_current, pinyin_key, role_titles
 
 # Which kind may sit under which.
 CHILD_KINDS = {
@@ -139,7 +139,7 @@ def transfer_member(town: Organization, person: Person, memberships: list[Member
     account is closed. Officer roles never travel: the new branch elects its own."""
     _check_day(on)
     today = clock.today()
-    current = [m for m in memberships if m.ended_on is None or m.ended_on > today]
+    current = [m for m in memberships if is_current(m, today)]
     if not current:
         raise RosterError(f"{person.name}在本镇已没有现任职务，无法转接")
     if target is not None and target.kind not in (OrgKind.BRANCH, OrgKind.GROUP,
@@ -180,7 +180,7 @@ def set_status(town: Organization, person: Person, memberships: list[Membership]
     if status == PersonStatus.DECEASED:
         today = clock.today()
         for m in memberships:
-            if m.ended_on is None or m.ended_on > today:
+            if is_current(m, today):
                 m.ended_on = on
         person.active = False
         person.session_version += 1

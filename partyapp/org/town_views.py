@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import OrgKind
 from . import bp, structure
 from .forms import COMMITTEE_SLOTS, OrgForm, RenameForm, StatusForm, TermForm, TransferForm
-from .services import RosterError
+from .services import RosterError, is_current
 
 
 def _town(town_id: int):
@@ -132,8 +132,8 @@ def _person_page(town, person, memberships, transfer_form, status_form, status=2
         status_form.on.data = clock.today()
     today = clock.today()
     return render_template("org/town_person.html", town=town, person=person,
-                           current=[m for m in memberships if m.ended_on is None or m.ended_on > today],
-                           past=[m for m in memberships if m.ended_on is not None and m.ended_on <= today],
+                           current=[m for m in memberships if is_current(m, today)],
+                           past=[m for m in memberships if not is_current(m, today)],
                            transfer_form=transfer_form, status_form=status_form), status
 
 
