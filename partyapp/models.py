@@ -79,6 +79,14 @@ class PartyStatus:
     LABELS = {FULL: "正式党员", PROBATIONARY: "预备党员"}
 
 
+class PersonStatus:
+    """Where a person stands beyond their roles (None: at home, as usual)."""
+
+    MOBILE = "mobile"        # 流动党员: lives and works elsewhere, still a member here
+    DECEASED = "deceased"    # 去世
+    LABELS = {MOBILE: "流动党员", DECEASED: "已去世"}
+
+
 class Person(UserMixin, db.Model):
     __tablename__ = "person"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +98,8 @@ class Person(UserMixin, db.Model):
     joined_party_on: Mapped[date | None]
     is_villager_rep: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str | None] = mapped_column(String(16))      # PersonStatus
+    status_since: Mapped[date | None]
     # Bumped to log every device out (password reset, deactivation).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -111,6 +121,10 @@ class Person(UserMixin, db.Model):
     @property
     def party_status_label(self) -> str:
         return PartyStatus.LABELS.get(self.party_status or "", "群众")
+
+    @property
+    def status_label(self) -> str:
+        return PersonStatus.LABELS.get(self.status or "", "")
 
 
 class Role:
@@ -224,7 +238,7 @@ class Heartbeat(db.Model):
 
 
 __all__ = [
-    "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "Person", "Role", "Membership",
+    "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "PersonStatus", "Person", "Role", "Membership",
     "Invitation", "AuditEntry", "Notification", "OutboundMessage", "Heartbeat", "UniqueConstraint",
 ]
 
