@@ -2,7 +2,7 @@
 
 Revision ID: 0002_opinions
 Revises: 0001_core
-Create Date: 2026-11-23 17:33:10.132329
+Create Date: 2026-11-23 17:39:04.964235
 
 """
 from alembic import op
@@ -78,6 +78,7 @@ def upgrade():
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.create_index('ix_opinion_branch', ['branch_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_opinion_content_key'), ['content_key'], unique=False)
+        batch_op.create_index('ix_opinion_open_branch', ['status', 'branch_id', 'due_at'], unique=False)
         batch_op.create_index('ix_opinion_sweep', ['status', 'due_at'], unique=False)
 
     op.create_table('opinion_digest',
@@ -113,6 +114,7 @@ def downgrade():
     op.drop_table('opinion_digest')
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.drop_index('ix_opinion_sweep')
+        batch_op.drop_index('ix_opinion_open_branch')
         batch_op.drop_index(batch_op.f('ix_opinion_content_key'))
         batch_op.drop_index('ix_opinion_branch')
 

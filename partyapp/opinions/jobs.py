@@ -37,7 +37,7 @@ def sweep() -> dict:
         "reminded": _remind(_claim(Opinion.reminded_at, now, Opinion.due_at <= remind_until,
                                    Opinion.due_at > now)),
         "overdue": _tell_overdue(_claim(Opinion.overdue_at, now, Opinion.due_at < now)),
-        "escalated": _escalate(_claim(Opinion.escalated_at, now,
+        "escalated": _escalate(_claim(Opinion.escalated_at, now, Opinion.due_at < now,
                                       Opinion.overdue_at.is_not(None))),
         "digests": _send_digests(now),
     }
@@ -136,9 +136,11 @@ def _claim_digest_branches(day, now: datetime) -> list[int]:
     """One INSERT … SELECT: a digest row for every branch with open opinions that has none
     today. The primary key (branch_id, day) makes a second claim impossible."""
     already = select(OpinionDigest.branch_id).where(
-        and_(OpinionDigest.branch_id == Opinion.branch_id, OpinionDigest.day == day))
-    source = (select(Opinion.branch_id, literal(day, Date), literal(now, UTCDateTime))
-              .where(Opinion.status == Status.OPEN, ~already.exists()).distinct())
+        and_(OpinionDigest.branch_id == Organization.id, OpinionDigest.day == day))
+    has_open = select(Opinion.id).where(Opinion.branch_id == Organization.id,
+                                        Opinion.status == Status.OPEN)
+    source = (select(Organization.id, literal(day, Date), literal(now, UTCDateTime))
+              .where(has_open.exists(), ~already.exists()))
     statement = (insert(OpinionDigest)
                  .from_select(["branch_id", "day", "sent_at"], source)
                  .returning(OpinionDigest.branch_id))

@@ -96,6 +96,8 @@ class Opinion(db.Model):
 
 Index("ix_opinion_sweep", Opinion.status, Opinion.due_at)
 Index("ix_opinion_branch", Opinion.branch_id, Opinion.received_at)
+# Covers the daily digest's per-branch counts of open opinions.
+Index("ix_opinion_open_branch", Opinion.status, Opinion.branch_id, Opinion.due_at)
 
 
 class OpinionPhoto(db.Model):
