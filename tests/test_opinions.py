@@ -332,3 +332,21 @@ def test_secretary_sees_calendar_warning_on_inbox(client, world, login, frozen):
     login(world.secretary)
     page = client.get(f"/opinions/branch/{world.branch.id}").get_data(as_text=True)
     assert "2027年节假日安排未录入" in page and "请镇党委管理员录入" in page
+
+
+def test_opinion_tab_sends_a_secretary_to_the_inbox_and_shows_the_town_its_escalations(
+        client, world, login, frozen):
+    opinion, secret = make_opinion(world.branch, at=china(2026, 10, 12))
+    reply_to_opinion(world.secretary, opinion, "已处理。")
+    rate_opinion(opinion, "bad")
+    reply_to_opinion(world.secretary, opinion, "再次处理。")
+    rate_opinion(opinion, "bad")
+    login(world.other_branch_secretary)
+    assert client.get("/opinions/").headers["Location"].endswith(
+        f"/opinions/branch/{world.other_branch.id}")
+    login(world.town_admin)
+    page = client.get("/opinions/").get_data(as_text=True)
+    assert "上报到镇党委的意见" in page and "甲一村 · 村务" in page
+    assert "甲二村" in page and "乙一村" not in page
+    login(world.other_town_admin)
+    assert "甲一村 · 村务" not in client.get("/opinions/").get_data(as_text=True)

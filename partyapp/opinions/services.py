@@ -463,13 +463,31 @@ def escalated_opinions(town: Organization, limit: int = 100) -> list[Opinion]:
         .order_by(Opinion.status != Status.OPEN, Opinion.escalated_at.desc()).limit(limit)))
 
 
+def assigned_open(person) -> list[Opinion]:
+    return list(db.session.scalars(select(Opinion).where(
+        Opinion.assignee_id == person.id, Opinion.status == Status.OPEN)
+        .order_by(Opinion.due_at).limit(50)))
+
+
+def branches_for(person) -> list[Organization]:
+    """Branches whose inbox the person may open (handle, or supervise from the town). One
+    query for the whole set of roots."""
+    from ..authz import orgs_where
+
+    roots = orgs_where(person, "opinion.handle") + orgs_where(person, "opinion.supervise")
+    if not roots:
+        return []
+    return list(db.session.scalars(select(Organization).where(
+        Organization.kind.in_(("branch", "general")), Organization.active.is_(True),
+        or_(*[Organization.path.startswith(root.path) for root in roots]))
+        .order_by(Organization.path)))
+
+
 def todo_items(person) -> list:
     """Hook: open opinions the person must answer (one query)."""
     from ..main.services import TodoItem
 
-    rows = db.session.scalars(select(Opinion).where(
-        Opinion.assignee_id == person.id, Opinion.status == Status.OPEN)
-        .order_by(Opinion.due_at).limit(20)).all()
+    rows = assigned_open(person)[:20]
     now = clock.now()
     return [TodoItem(title=f"答复群众意见：{o.category}", link=f"/opinions/{o.id}",
                      detail=_due_text(o, now), due_at=o.due_at,

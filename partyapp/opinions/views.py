@@ -9,10 +9,10 @@ from io import BytesIO
 import qrcode
 from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
                    url_for)
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .. import clock
-from ..authz import can, orgs_where, require
+from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, OrgKind, Role
 from ..public.services import village_by_slug
@@ -128,6 +128,21 @@ def find():
 
 
 # ---- branch staff --------------------------------------------------------------------------
+@bp.get("/")
+@login_required
+def index():
+    """The 意见箱 tab: what the person answers, the inboxes they may open, town escalations."""
+    branches = services.branches_for(current_user)
+    towns = orgs_where(current_user, "opinion.supervise")
+    if len(branches) == 1 and not towns and not services.assigned_open(current_user):
+        return redirect(url_for("opinions.inbox", branch_id=branches[0].id))
+    return render_template(
+        "opinions/index.html", branches=branches, mine=services.assigned_open(current_user),
+        escalated=[o for town in towns for o in services.escalated_opinions(town)],
+        home=home_branch(current_user), warnings=calendar_warnings(),
+        can_fix_calendar=bool(orgs_where(current_user, "calendar.manage")))
+
+
 def _branch(branch_id) -> Organization:
     branch = db.session.get(Organization, branch_id)
     if branch is None or branch.kind not in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH):

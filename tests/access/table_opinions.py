@@ -1,6 +1,6 @@
 """Opinion box routes: who may use them. Villagers need no account; handling stays in the
 branch (and its town, read-only); the calendar belongs to town admins."""
-from .rules import EVERYONE, OFFICERS, Access
+from .rules import EVERYONE, LOGGED_IN, OFFICERS, Access
 
 SECRETARY = frozenset({"secretary"})
 TOWN_ADMINS = frozenset({"town_admin", "other_town_admin"})  # the calendar is national
@@ -32,6 +32,7 @@ def _opinion(w):
 
 
 ROUTES = {
+    "opinions.index": Access(LOGGED_IN),
     "opinions.submit": Access(EVERYONE, params=lambda w: {"slug": w.branch.slug}),
     "opinions.poster": Access(EVERYONE, params=lambda w: {"slug": w.branch.slug}),
     "opinions.track": Access(EVERYONE, params=lambda w: {"secret": w.extra["opinion_secret"]}),
