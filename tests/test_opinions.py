@@ -350,3 +350,57 @@ def test_opinion_tab_sends_a_secretary_to_the_inbox_and_shows_the_town_its_escal
     assert "甲二村" in page and "乙一村" not in page
     login(world.other_town_admin)
     assert "甲一村 · 村务" not in client.get("/opinions/").get_data(as_text=True)
+
+
+def test_staff_cannot_backdate_beyond_a_year_or_into_the_future(client, world, login, frozen):
+    frozen(china(2026, 10, 12, 9))
+    login(world.secretary)
+    for day in ("0001-01-01", "2025-10-01", "2026-10-14"):
+        response = client.post(f"/opinions/branch/{world.branch.id}/new", data={
+            "channel": "hotline", "received_on": day, "category": "治安",
+            "content": "热线电话：村口有人乱倒建筑垃圾。"})
+        assert response.status_code == 200, day
+        assert "收到日期太早了" in response.get_data(as_text=True) or \
+            "收到时间不能晚于现在" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Opinion.id))) == 0
+
+
+def test_submission_without_csrf_token_is_refused(client, world, csrf_enabled):
+    response = submit(client)
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Opinion.id))) == 0
+
+
+def test_lost_link_lookup_is_rate_limited_per_client(client, world, rate_limits):
+    client.get("/opinions/find")
+    codes = [client.post("/opinions/find", data={"reference": f"1234567{i}",
+                                                 "phone": "13912345678"}).status_code
+             for i in range(11)]
+    assert codes == [200] * 10 + [429]
+
+
+def test_staff_cannot_reply_twice_or_forward_a_replied_opinion(client, world, login):
+    opinion, _ = make_opinion(world.branch)
+    login(world.secretary)
+    client.post(f"/opinions/{opinion.id}/reply", data={"text": "已处理。", "visibility": "public"})
+    again = client.post(f"/opinions/{opinion.id}/reply",
+                        data={"text": "再答一次。", "visibility": "public"})
+    assert "这条意见现在不需要答复" in again.get_data(as_text=True)
+    moved = client.post(f"/opinions/{opinion.id}/assign", data={"person_id": world.recorder.id},
+                        follow_redirects=True)
+    assert "已答复的意见不能再转办" in moved.get_data(as_text=True)
+
+
+def test_open_opinion_is_on_the_assignees_home_to_do_list(client, world, login, frozen):
+    make_opinion(world.branch, at=china(2026, 9, 30))
+    frozen(china(2026, 10, 14, 9))
+    login(world.secretary)
+    page = client.get("/").get_data(as_text=True)
+    assert "答复群众意见：村务" in page and "已逾期，截止10月13日" in page
+
+
+def test_calendar_seed_command(app, app_ctx):
+    runner = app.test_cli_runner()
+    assert "Seeded 23 year(s)." in runner.invoke(args=["calendar-seed"]).output
+    assert "already seeded" in runner.invoke(args=["calendar-seed"]).output

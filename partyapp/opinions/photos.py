@@ -15,6 +15,7 @@ from .models import Opinion, OpinionPhoto
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
+MAX_PIXELS = 40_000_000   # a phone photo is ~12–50 MP; refuse bigger before decoding
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
@@ -36,6 +37,8 @@ def clean_photo(data: bytes) -> bytes:
         with Image.open(BytesIO(data)) as image:
             if image.format not in ALLOWED_FORMATS:
                 raise PhotoError("只能上传 JPG、PNG 或 WEBP 照片")
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoError("照片像素太大，请换一张")
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):

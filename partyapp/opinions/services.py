@@ -28,6 +28,7 @@ REPLY_WORKING_DAYS = 5
 CONTENT_MIN, CONTENT_MAX = 5, 1000
 REPLY_MAX = 2000
 DUPLICATE_WINDOW = timedelta(minutes=10)
+MAX_BACKDATE = timedelta(days=366)   # staff enter slips received up to a year ago
 DUPLICATE_SIMILARITY = 0.9
 MIN_OPINIONS_FOR_FIGURES = 5
 _REFERENCE_DIGITS = 8
@@ -123,6 +124,8 @@ def submit_opinion(branch: Organization, data: Submission, *, entered_by=None,
     received_at = data.received_at or now
     if received_at > now + timedelta(minutes=5):
         raise OpinionError("收到时间不能晚于现在")
+    if received_at < now - MAX_BACKDATE:
+        raise OpinionError("收到日期太早了：只能登记一年内收到的意见")
     if check_duplicates and entered_by is None and is_near_duplicate(branch.id, data.content):
         raise OpinionError("刚才已收到内容相同的意见，请不要重复提交")
     secret = new_tracking_secret()

@@ -21,7 +21,7 @@ from ..workcalendar import (calendar_warnings, enter_year, parse_schedule, store
 from . import bp, services
 from .forms import (AssignForm, choices, CalendarForm, FindForm, OpinionForm, RateForm, ReplyForm,
                     StaffOpinionForm)
-from .models import Channel, Opinion, OpinionPhoto
+from .models import Channel, Opinion, OpinionPhoto, Status
 from .photos import PhotoError, photo_path, read_uploads
 
 
@@ -43,8 +43,15 @@ def qr_data_uri(url: str) -> str:
 
 
 # ---- villagers: submit, track, rate, find the link again -----------------------------------
+def _ip_key() -> str:
+    """Backstop only, far above what one village sends: a client without cookies gets a new
+    client id on every request, so the per-client limit alone would not hold it."""
+    return "ip:" + (request.remote_addr or "")
+
+
 @bp.route("/v/<slug>/new", methods=["GET", "POST"])
 @limiter.limit("5 per 10 minutes", methods=["POST"])
+@limiter.limit("60 per hour", methods=["POST"], key_func=_ip_key)
 @limiter.limit("3 per hour", methods=["POST"], key_func=_content_key)
 def submit(slug):
     village = village_by_slug(slug) or abort(404)
@@ -116,6 +123,7 @@ def tracked_photo(secret, photo_id):
 
 @bp.route("/find", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_ip_key)
 def find():
     form = FindForm()
     if form.validate_on_submit():
@@ -251,7 +259,10 @@ def reply(opinion_id):
                                       public=form.visibility.data == "public",
                                       summary=form.summary.data or "")
         except services.OpinionError as exc:
-            form.text.errors.append(str(exc))
+            if opinion.status == Status.OPEN:
+                form.text.errors.append(str(exc))
+            else:  # the form is not shown any more: say it at the top
+                flash(str(exc), "error")
         else:
             flash("已答复。群众可在查询页看到答复并评价。", "success")
             return redirect(url_for("opinions.detail", opinion_id=opinion.id), code=303)
