@@ -1,7 +1,10 @@
 """The 5-working-day deadline follows the State Council calendar (seed 001 二(四))."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import chinese_calendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partyapp import clock
 from partyapp.extensions import db
@@ -138,3 +141,25 @@ def test_calendar_year_is_loaded_in_one_query(app_ctx, queries):
         for day in range(1, 29):
             clock.is_workday(date(2026, 2, day))
     assert q.count == 1
+
+
+# --- properties, checked against the package ------------------------------------------------
+package_dates = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 9, 30))
+
+
+@given(start=package_dates, n=st.integers(min_value=1, max_value=10))
+def test_add_working_days_counts_exactly_n_workdays_after_start(start, n):
+    due = clock.add_working_days(start, n)
+    assert chinese_calendar.is_workday(due)
+    assert clock.working_days_between(start, due) == n
+    assert clock.working_days_between(start, due - timedelta(days=1)) == n - 1
+
+
+@given(start=package_dates, n=st.integers(min_value=1, max_value=10))
+def test_matches_find_workday_on_workdays_and_is_one_earlier_on_rest_days(start, n):
+    """chinesecalendar.find_workday counts the first workday on/after a rest day as day 0."""
+    expected = chinese_calendar.find_workday(n, start)
+    if chinese_calendar.is_workday(start):
+        assert clock.add_working_days(start, n) == expected
+    else:
+        assert clock.add_working_days(start, n) == chinese_calendar.find_workday(n - 1, start)
