@@ -6,8 +6,8 @@ Tests travel in time with `clock.travel(...)`.
 """
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc

@@ -11,8 +11,13 @@ from partyapp import clock
 from partyapp.extensions import db
 from partyapp.models import AuditEntry, Notification
 from partyapp.opinions.models import Channel, Opinion, OpinionPhoto, Status
-from partyapp.opinions.services import (hash_secret, public_figures, rate_opinion,
-                                        reply_to_opinion, village_reply_stats)
+from partyapp.opinions.services import (
+    hash_secret,
+    public_figures,
+    rate_opinion,
+    reply_to_opinion,
+    village_reply_stats,
+)
 
 from .factories_opinions import make_opinion
 

@@ -63,9 +63,9 @@ def test_daily_digest_once_per_branch_per_day(world, frozen):
 
 
 def test_catch_up_after_days_of_downtime_happens_once(world, frozen):
-    make_opinion(world.branch, at=china(2026, 9, 30))              # due 13 Oct
-    make_opinion(world.branch, at=china(2026, 10, 9), content="第二条：下水道堵了。")  # due 15 Oct
-    make_opinion(world.branch, at=china(2026, 10, 19), content="第三条：还没到期的意见。")  # due 26 Oct
+    make_opinion(world.branch, at=china(2026, 9, 30))                       # due 13 Oct
+    make_opinion(world.branch, at=china(2026, 10, 9), content="第二条内容")   # due 15 Oct
+    make_opinion(world.branch, at=china(2026, 10, 19), content="第三条内容")  # due 26 Oct
     frozen(china(2026, 10, 23, 9))   # the clock was down from 30 Sep to Fri 23 Oct
     first = jobs.sweep()
     assert first == {"reminded": 1, "overdue": 2, "escalated": 2, "digests": 1}

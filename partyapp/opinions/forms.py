@@ -1,14 +1,21 @@
 """Forms of the opinion box. Lengths are checked here and again in the services."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, MultipleFileField, RadioField,
-                     SelectField, StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import CATEGORIES, Channel, Rating
 from .services import CONTENT_MAX, CONTENT_MIN, REPLY_MAX
-
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -39,7 +46,8 @@ class OpinionForm(FlaskForm):
 
 
 class StaffOpinionForm(OpinionForm):
-    channel = SelectField("收到方式", choices=choices((c, Channel.LABELS[c]) for c in Channel.STAFF))
+    channel = SelectField("收到方式",
+                          choices=choices((c, Channel.LABELS[c]) for c in Channel.STAFF))
     received_on = DateField("收到日期", validators=[DataRequired("请填写收到日期")])
     received_time = TimeField("收到时间（可不填）", validators=[Optional()])
 

@@ -7,8 +7,7 @@ from datetime import datetime, time
 from io import BytesIO
 
 import qrcode
-from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -16,11 +15,18 @@ from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, OrgKind, Role
 from ..public.services import village_by_slug
-from ..workcalendar import (calendar_warnings, enter_year, parse_schedule, stored_years,
-                            year_days)
+from ..workcalendar import calendar_warnings, enter_year, parse_schedule, stored_years, year_days
 from . import bp, services
-from .forms import (AssignForm, choices, CalendarForm, FindForm, OpinionForm, RateForm, ReplyForm,
-                    StaffOpinionForm)
+from .forms import (
+    AssignForm,
+    CalendarForm,
+    FindForm,
+    OpinionForm,
+    RateForm,
+    ReplyForm,
+    StaffOpinionForm,
+    choices,
+)
 from .models import Channel, Opinion, OpinionPhoto, Status
 from .photos import PhotoError, photo_path, read_uploads
 
