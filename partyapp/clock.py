@@ -5,7 +5,9 @@ database (see models.UTCDateTime); people see and count time in Asia/Shanghai.
 Tests travel in time with `clock.travel(...)`.
 """
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
@@ -71,3 +73,144 @@ def move(by: timedelta) -> None:
     if _frozen_at is None:
         raise RuntimeError("move() works inside travel()")
     _frozen_at += by
+
+
+# ---- Working days (Chinese State Council schedule) -----------------------------------------
+# Where a year's schedule comes from, first match wins:
+#   1. the database (calendar_year row + calendar_day exceptions; town admins enter new years),
+#   2. the chinesecalendar package (2004–2026),
+#   3. plain Monday–Friday (a year nobody has entered yet; the admin pages warn about it).
+# Each year is loaded once per process with ONE query and cached for CALENDAR_TTL seconds
+# (an admin edit clears the cache at once in its own process; other processes follow the TTL).
+# Works without an app context (then only 2 and 3).
+
+CALENDAR_TTL = 60.0
+WARNING_HORIZON = timedelta(days=60)   # warn about next year from two months before it starts
+
+PACKAGE_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    exceptions: dict          # date -> is_workday, for days that are not plain Mon–Fri
+    known: bool               # False: nobody entered this year; Monday–Friday is a guess
+
+
+_calendar_cache: dict[int, tuple[float, YearSchedule]] = {}
+
+
+def invalidate_calendar() -> None:
+    _calendar_cache.clear()
+
+
+def is_workday(day: date) -> bool:
+    exceptions = year_schedule(day.year).exceptions
+    if day in exceptions:
+        return exceptions[day]
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n-th working day STRICTLY after `start` (a rest day is not day 0: see TECH-NOTES)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    day, counted = start, 0
+    while counted < n:
+        day += timedelta(days=1)
+        counted += is_workday(day)
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """How many working days d with start < d <= end (0 when end <= start)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_workday(day)
+    return count
+
+
+def deadline_after(moment: datetime, working_days: int = 5) -> datetime:
+    """End (23:59:59 China) of the n-th working day strictly after the local date of `moment`."""
+    return end_of_local_day(add_working_days(local_date(moment), working_days))
+
+
+def missing_calendar_years(on: date | None = None) -> list[int]:
+    """Years deadlines may reach soon (this year, and next year within two months) whose
+    holiday schedule nobody has entered: working days fall back to Monday–Friday there."""
+    on = on or today()
+    years = range(on.year, (on + WARNING_HORIZON).year + 1)
+    return [year for year in years if not year_schedule(year).known]
+
+
+def year_schedule(year: int) -> YearSchedule:
+    cached = _calendar_cache.get(year)
+    if cached is not None and _monotonic() - cached[0] < CALENDAR_TTL:
+        return cached[1]
+    stored = _stored_year(year)
+    schedule = stored or _package_year(year) or YearSchedule({}, known=False)
+    if _in_app_context():  # without the database the answer may be incomplete: don't keep it
+        _calendar_cache[year] = (_monotonic(), schedule)
+    return schedule
+
+
+def package_days(year: int) -> list[tuple[date, bool, str]]:
+    """(day, is_workday, Chinese name) from chinesecalendar, [] for a year it does not know."""
+    import chinese_calendar
+
+    holidays = [(d, False, n) for d, n in chinese_calendar.holidays.items() if d.year == year]
+    workdays = [(d, True, n) for d, n in chinese_calendar.workdays.items()
+                if d.year == year and d.weekday() >= 5]
+    return sorted((d, w, PACKAGE_HOLIDAY_NAMES.get(n, n or "")) for d, w, n in holidays + workdays)
+
+
+def package_years() -> range:
+    import chinese_calendar
+
+    return range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+
+
+@lru_cache(maxsize=64)
+def _package_year(year: int) -> YearSchedule | None:
+    if year not in package_years():
+        return None
+    return YearSchedule({d: w for d, w, _ in package_days(year)}, known=True)
+
+
+def _stored_year(year: int) -> YearSchedule | None:
+    """The year's schedule from the database in one query; None when not entered there."""
+    if not _in_app_context():
+        return None
+    from sqlalchemy import and_, select
+
+    from .extensions import db
+    from .models import CalendarDay, CalendarYear
+
+    rows = db.session.execute(
+        select(CalendarYear.complete, CalendarDay.day, CalendarDay.is_workday)
+        .outerjoin(CalendarDay, and_(CalendarDay.day >= date(year, 1, 1),
+                                     CalendarDay.day <= date(year, 12, 31)))
+        .where(CalendarYear.year == year)).all()
+    if not rows:
+        return None
+    return YearSchedule({r.day: r.is_workday for r in rows if r.day is not None},
+                        known=bool(rows[0].complete))
+
+
+def _in_app_context() -> bool:
+    try:
+        from flask import has_app_context
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return False
+    return has_app_context()
+
+
+def _monotonic() -> float:
+    import time as _time
+
+    return _time.monotonic()

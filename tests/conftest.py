@@ -68,7 +68,9 @@ def _normalise_pg(url: str) -> str:
 def _clean_state(request):
     """Every test starts with empty tables, real time and no rate limits."""
     limiter.enabled = False
+    clock.invalidate_calendar()
     yield
+    clock.invalidate_calendar()
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

@@ -1,2 +1,319 @@
-"""Routes of the opinions feature."""
-from . import bp  # noqa: F401
+"""Routes of the opinion box: villagers (no account) submit and track; branch staff enter
+paper/hotline/visit opinions, assign, forward and reply; town admins keep the calendar."""
+from __future__ import annotations
+
+import base64
+from datetime import datetime, time
+from io import BytesIO
+
+import qrcode
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..authz import can, home_branch, orgs_where, require
+from ..extensions import db, limiter
+from ..models import Organization, OrgKind, Role
+from ..public.services import village_by_slug
+from ..workcalendar import calendar_warnings, enter_year, parse_schedule, stored_years, year_days
+from . import bp, services
+from .forms import (
+    AssignForm,
+    CalendarForm,
+    FindForm,
+    OpinionForm,
+    RateForm,
+    ReplyForm,
+    StaffOpinionForm,
+    choices,
+)
+from .models import Channel, Opinion, OpinionPhoto, Status
+from .photos import PhotoError, photo_path, read_uploads
+
+
+def _content_key() -> str:
+    """Rate-limit key for the same text sent again and again, from any client."""
+    return "opinion-content:" + services.content_key(request.form.get("content", ""))
+
+
+def _public_url(endpoint: str, **values) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+def qr_data_uri(url: str) -> str:
+    image = qrcode.make(url, box_size=8, border=2)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# ---- villagers: submit, track, rate, find the link again -----------------------------------
+def _ip_key() -> str:
+    """Backstop only, far above what one village sends: a client without cookies gets a new
+    client id on every request, so the per-client limit alone would not hold it."""
+    return "ip:" + (request.remote_addr or "")
+
+
+@bp.route("/v/<slug>/new", methods=["GET", "POST"])
+@limiter.limit("5 per 10 minutes", methods=["POST"])
+@limiter.limit("60 per hour", methods=["POST"], key_func=_ip_key)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_content_key)
+def submit(slug):
+    village = village_by_slug(slug) or abort(404)
+    form = OpinionForm()
+    if form.validate_on_submit():
+        if form.website.data:  # honeypot filled: a bot; say thanks, keep nothing
+            flash("已收到，谢谢。", "success")
+            return redirect(url_for("public.tab", slug=slug, tab="opinions"), code=303)
+        try:
+            photos = read_uploads(form.photos.data or [])
+            _, secret = services.submit_opinion(village, _submission(form), photos=photos)
+        except (services.OpinionError, PhotoError) as exc:
+            form.content.errors.append(str(exc))
+        else:
+            return redirect(url_for("opinions.track", secret=secret, new=1), code=303)
+    return render_template("opinions/submit.html", form=form, village=village)
+
+
+def _submission(form, **extra) -> services.Submission:
+    return services.Submission(
+        category=form.category.data, content=form.content.data, name=form.name.data or "",
+        phone=form.phone.data or "", public_allowed=form.public_allowed.data, **extra)
+
+
+@bp.get("/v/<slug>/poster")
+def poster(slug):
+    village = village_by_slug(slug) or abort(404)
+    url = _public_url("opinions.submit", slug=slug)
+    return render_template("opinions/poster.html", village=village, url=url,
+                           qr=qr_data_uri(url))
+
+
+def _opinion_by_secret(secret) -> Opinion:
+    return services.opinion_by_secret(secret) or abort(404)
+
+
+@bp.get("/t/<secret>")
+def track(secret):
+    opinion = _opinion_by_secret(secret)
+    url = _public_url("opinions.track", secret=secret)
+    return render_template("opinions/track.html", opinion=opinion, secret=secret,
+                           is_new=request.args.get("new") == "1", url=url, qr=qr_data_uri(url),
+                           reference=services.format_reference(opinion.reference),
+                           badge=services.timeliness(opinion), form=RateForm())
+
+
+@bp.post("/t/<secret>/rate")
+@limiter.limit("10 per hour")
+def rate(secret):
+    opinion = _opinion_by_secret(secret)
+    form = RateForm()
+    if form.validate_on_submit():
+        try:
+            services.rate_opinion(opinion, form.rating.data)
+        except services.OpinionError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("谢谢您的评价。", "success")
+    else:
+        flash("请选择满意、基本满意或不满意", "error")
+    return redirect(url_for("opinions.track", secret=secret), code=303)
+
+
+@bp.get("/t/<secret>/photo/<int:photo_id>")
+def tracked_photo(secret, photo_id):
+    opinion = _opinion_by_secret(secret)
+    return _send_photo(opinion, photo_id)
+
+
+@bp.route("/find", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_ip_key)
+def find():
+    form = FindForm()
+    if form.validate_on_submit():
+        found = services.recover_tracking_link(form.reference.data, form.phone.data)
+        if found is not None:
+            flash("已找到您的意见。请收藏这个新链接，旧链接已失效。", "success")
+            return redirect(url_for("opinions.track", secret=found[1]), code=303)
+        form.reference.errors.append("没有找到：请核对意见编号和手机号")
+    return render_template("opinions/find.html", form=form)
+
+
+# ---- branch staff --------------------------------------------------------------------------
+@bp.get("/")
+@login_required
+def index():
+    """The 意见箱 tab: what the person answers, the inboxes they may open, town escalations."""
+    branches = services.branches_for(current_user)
+    towns = orgs_where(current_user, "opinion.supervise")
+    if len(branches) == 1 and not towns and not services.assigned_open(current_user):
+        return redirect(url_for("opinions.inbox", branch_id=branches[0].id))
+    return render_template(
+        "opinions/index.html", branches=branches, mine=services.assigned_open(current_user),
+        escalated=[o for town in towns for o in services.escalated_opinions(town)],
+        home=home_branch(current_user), warnings=calendar_warnings(),
+        can_fix_calendar=bool(orgs_where(current_user, "calendar.manage")))
+
+
+def _branch(branch_id) -> Organization:
+    branch = db.session.get(Organization, branch_id)
+    if branch is None or branch.kind not in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH):
+        abort(404)
+    return branch
+
+
+def _require_view(branch, opinion=None):
+    roles = (Role.COMMITTEE,) if opinion and opinion.assignee_id == getattr(
+        current_user, "id", None) else ()
+    if not can(current_user, "opinion.supervise", branch):
+        require("opinion.handle", branch, extra_roles=roles)
+
+
+def _staff_opinion(opinion_id) -> Opinion:
+    return services.opinion_for_staff(opinion_id) or abort(404)
+
+
+@bp.get("/branch/<int:branch_id>")
+def inbox(branch_id):
+    branch = _branch(branch_id)
+    _require_view(branch)
+    return render_template("opinions/inbox.html", branch=branch,
+                           opinions=services.branch_inbox(branch.id), now=clock.now(),
+                           timeliness=services.timeliness,
+                           can_enter=can(current_user, "opinion.handle", branch),
+                           warnings=calendar_warnings(),
+                           can_fix_calendar=bool(orgs_where(current_user, "calendar.manage")))
+
+
+@bp.route("/branch/<int:branch_id>/new", methods=["GET", "POST"])
+def staff_new(branch_id):
+    branch = _branch(branch_id)
+    require("opinion.handle", branch)
+    form = StaffOpinionForm()
+    if request.method == "GET":
+        form.received_on.data = clock.today()
+    if form.validate_on_submit():
+        received = datetime.combine(form.received_on.data, form.received_time.data or time(9),
+                                    tzinfo=clock.CHINA).astimezone(clock.UTC)
+        try:
+            opinion, _ = services.submit_opinion(
+                branch, _submission(form, channel=form.channel.data, received_at=received),
+                entered_by=current_user, photos=read_uploads(form.photos.data or []))
+        except (services.OpinionError, PhotoError) as exc:
+            form.content.errors.append(str(exc))
+        else:
+            flash(f"已登记，编号 {services.format_reference(opinion.reference)}", "success")
+            return redirect(url_for("opinions.detail", opinion_id=opinion.id), code=303)
+    return render_template("opinions/staff_new.html", form=form, branch=branch)
+
+
+@bp.get("/<int:opinion_id>")
+def detail(opinion_id):
+    opinion = _staff_opinion(opinion_id)
+    _require_view(opinion.branch, opinion)
+    return _render_detail(opinion, ReplyForm(), _assign_form(opinion))
+
+
+def _assign_form(opinion) -> AssignForm:
+    form = AssignForm()
+    form.person_id.choices = choices((p.id, p.name) for p in services.branch_people(opinion.branch))
+    if request.method == "GET" and opinion.assignee_id:
+        form.person_id.data = opinion.assignee_id
+    return form
+
+
+def _render_detail(opinion, reply_form, assign_form):
+    branch = opinion.branch
+    is_assignee = opinion.assignee_id == current_user.id
+    return render_template(
+        "opinions/detail.html", opinion=opinion, reply_form=reply_form, assign_form=assign_form,
+        reference=services.format_reference(opinion.reference),
+        badge=services.timeliness(opinion),
+        can_reply=can(current_user, "opinion.handle", branch,
+                      extra_roles=(Role.COMMITTEE,) if is_assignee else ()),
+        can_assign=can(current_user, "opinion.assign", branch))
+
+
+@bp.post("/<int:opinion_id>/assign")
+def assign(opinion_id):
+    opinion = _staff_opinion(opinion_id)
+    require("opinion.assign", opinion.branch)
+    form = _assign_form(opinion)
+    if form.validate_on_submit():
+        try:
+            services.assign_opinion(current_user, opinion, form.person_id.data, form.note.data)
+        except services.OpinionError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("已交办，答复期限不变。", "success")
+        return redirect(url_for("opinions.detail", opinion_id=opinion.id), code=303)
+    return _render_detail(opinion, ReplyForm(), form)
+
+
+@bp.post("/<int:opinion_id>/reply")
+def reply(opinion_id):
+    opinion = _staff_opinion(opinion_id)
+    is_assignee = opinion.assignee_id == current_user.id if current_user.is_authenticated \
+        else False
+    require("opinion.handle", opinion.branch, extra_roles=(Role.COMMITTEE,) if is_assignee else ())
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            services.reply_to_opinion(current_user, opinion, form.text.data,
+                                      public=form.visibility.data == "public",
+                                      summary=form.summary.data or "")
+        except services.OpinionError as exc:
+            if opinion.status == Status.OPEN:
+                form.text.errors.append(str(exc))
+            else:  # the form is not shown any more: say it at the top
+                flash(str(exc), "error")
+        else:
+            flash("已答复。群众可在查询页看到答复并评价。", "success")
+            return redirect(url_for("opinions.detail", opinion_id=opinion.id), code=303)
+    return _render_detail(opinion, form, _assign_form(opinion))
+
+
+@bp.get("/<int:opinion_id>/photo/<int:photo_id>")
+def staff_photo(opinion_id, photo_id):
+    opinion = _staff_opinion(opinion_id)
+    _require_view(opinion.branch, opinion)
+    return _send_photo(opinion, photo_id)
+
+
+def _send_photo(opinion: Opinion, photo_id: int):
+    photo = db.session.get(OpinionPhoto, photo_id)
+    if photo is None or photo.opinion_id != opinion.id:
+        abort(404)
+    response = send_file(photo_path(photo), mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- town admins: the working-day calendar -------------------------------------------------
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    towns = orgs_where(current_user, "calendar.manage")
+    require("calendar.manage", towns[0] if towns else None)
+    form = CalendarForm()
+    if request.method == "GET":
+        missing = clock.missing_calendar_years()
+        form.year.data = missing[0] if missing else clock.today().year + 1
+    if form.validate_on_submit():
+        try:
+            days = parse_schedule(form.schedule.data, form.year.data)
+        except ValueError as exc:
+            form.schedule.errors.append(str(exc))
+        else:
+            changed = enter_year(current_user, form.year.data, days,
+                                 complete=form.complete.data, org_id=towns[0].id)
+            flash(f"{form.year.data}年安排已录入（{len(days)}天），"
+                  f"重新计算了{changed}条意见的答复期限。", "success")
+            return redirect(url_for("opinions.calendar", year=form.year.data), code=303)
+    shown_year = request.args.get("year", type=int) or clock.today().year
+    if not 2000 <= shown_year <= 2100:
+        shown_year = clock.today().year
+    return render_template("opinions/calendar.html", form=form, years=stored_years(),
+                           shown_year=shown_year, days=year_days(shown_year),
+                           warnings=calendar_warnings(), channel_labels=Channel.LABELS)

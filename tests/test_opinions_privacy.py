@@ -1,0 +1,78 @@
+"""Names, phone numbers and ID numbers never appear on a public page."""
+from flask import url_for
+from sqlalchemy import select
+
+from partyapp.extensions import db
+from partyapp.opinions.models import Opinion
+from partyapp.opinions.services import reply_to_opinion
+from partyapp.public.services import TABS
+
+from .access import table_core, table_opinions
+from .access.rules import ANON
+from .factories_opinions import make_opinion
+
+MARKER_NAME = "隐私标记人甲乙"
+MARKER_PHONE = "13987654321"
+TEXT_PHONE = "13811112222"
+TEXT_ID = "11010119900307771X"
+
+
+def seed_private_opinions(world):
+    make_opinion(world.branch, name=MARKER_NAME, phone=MARKER_PHONE, public=True,
+                 content=f"请回电 {TEXT_PHONE}，身份证{TEXT_ID}，路灯的事。")
+    private, secret = make_opinion(world.branch, name=MARKER_NAME, phone=MARKER_PHONE,
+                                   public=False, content="不愿公开的意见：邻里纠纷。")
+    reply_to_opinion(world.secretary, db.session.get(Opinion, private.id),
+                     f"已联系{MARKER_NAME}，电话{MARKER_PHONE}。", public=False,
+                     summary="已当面答复本人。")
+    return secret
+
+
+def public_urls(app, world, secret):
+    urls = [f"/v/{world.branch.slug}/{tab}" for tab in TABS]
+    with app.test_request_context():
+        for table in (table_core, table_opinions):
+            for endpoint, access in table.ROUTES.items():
+                if ANON in access.allow and access.method == "GET" and endpoint != "static":
+                    urls.append(url_for(endpoint, **access.params(world)))
+    return urls + [f"/opinions/t/{secret}"]
+
+
+def test_marker_names_and_numbers_never_on_public_pages(app, client, world):
+    table_opinions.populate(world)          # also has a name and a phone
+    secret = seed_private_opinions(world)
+    urls = public_urls(app, world, secret)
+    assert len(urls) >= 12
+    for url in urls:
+        response = client.get(url, follow_redirects=True)
+        html = response.get_data().decode("utf-8", "replace")  # photos are bytes
+        response.close()
+        assert response.status_code == 200, url
+        for marker in (MARKER_NAME, MARKER_PHONE, "张三", "13912340000", TEXT_PHONE, TEXT_ID):
+            if url.endswith(secret) and marker in (MARKER_NAME, MARKER_PHONE):
+                continue  # the private reply is for the submitter: checked below
+            assert marker not in html, f"{marker} on {url}"
+
+
+def test_private_reply_is_shown_only_by_the_tracking_link(client, world):
+    secret = seed_private_opinions(world)
+    public = client.get(f"/v/{world.branch.slug}/opinions").get_data(as_text=True)
+    assert "已当面答复本人。" in public and MARKER_NAME not in public
+    track = client.get(f"/opinions/t/{secret}").get_data(as_text=True)
+    assert f"已联系{MARKER_NAME}" in track
+
+
+def test_numbers_typed_in_text_are_masked_in_public_list(client, world):
+    seed_private_opinions(world)
+    html = client.get(f"/v/{world.branch.slug}/opinions").get_data(as_text=True)
+    assert "请回电 138****2222，身份证******************，路灯的事。" in html
+    assert "（提意见的群众未同意公开内容）" in html
+    assert "邻里纠纷" not in html
+
+
+def test_staff_see_the_submitter(client, world, login):
+    seed_private_opinions(world)
+    login(world.secretary)
+    opinion_id = db.session.scalar(select(Opinion.id).where(Opinion.public_allowed.is_(False)))
+    html = client.get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert MARKER_NAME in html and MARKER_PHONE in html
