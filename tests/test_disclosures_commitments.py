@@ -306,3 +306,24 @@ def test_annual_assessment_and_term_verdict_are_recorded_and_published(world, cl
     actions = db.session.scalars(select(AuditEntry.action).where(
         AuditEntry.entity == "commitment")).all()
     assert sorted(actions) == ["commitment.assess.annual", "commitment.assess.term"]
+
+
+def test_a_member_makes_his_own_party_member_pledge_only(world, client, login):
+    login(world.member)
+    form = client.get(f"/disclosures/b/{world.branch.id}/commitments/new").get_data(as_text=True)
+    assert "普通党员" in form and "书记甲" not in form and "年度目标" not in form
+    assert f"/disclosures/b/{world.branch.id}/commitments/new" in client.get(
+        "/disclosures/").get_data(as_text=True)
+    refused = client.post(f"/disclosures/b/{world.branch.id}/commitments/new",
+                          data=new_commitment_form(world.secretary, kind="member"))
+    assert refused.status_code == 200 and count(Commitment) == 0
+    made = client.post(f"/disclosures/b/{world.branch.id}/commitments/new",
+                       data=new_commitment_form(world.member, kind="member"))
+    assert made.status_code == 303
+    assert db.session.execute(select(Commitment.owner_id, Commitment.kind)).all() == [
+        (world.member.id, "member")]
+
+
+def test_a_villager_rep_who_is_not_a_member_makes_no_commitments(world, client, login):
+    login(world.villager_rep)
+    assert client.get(f"/disclosures/b/{world.branch.id}/commitments/new").status_code == 403

@@ -184,3 +184,11 @@ def test_demo_data_fills_both_villages_public_pages(app_ctx, client):
         assert "硬化通组道路" in html and "第三组 1.4 公里路面浇筑完成" in html
         html = client.get(f"/v/{slug}/decisions").get_data(as_text=True)
         assert "村文化广场建设" in html and "村集体鱼塘对外承包" in html
+
+
+def test_a_commitment_shows_the_decision_it_implements(world, client):
+    decision = make_decision(world.branch, world.secretary, title="建文化广场")
+    make_commitment(world.branch, world.secretary, title="广场年内完工", decision_id=decision.id)
+    db.session.commit()
+    html = client.get("/v/jia1/commitments").get_data(as_text=True)
+    assert f'落实决策：<a href="/v/jia1/decisions#d{decision.id}">建文化广场</a>' in html

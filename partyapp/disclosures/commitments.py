@@ -103,7 +103,8 @@ def record_assessment(actor, commitment: Commitment, kind: str, period: int, ver
 # ---- reading ---------------------------------------------------------------------------------
 def branch_commitments(branch_ids, owner_id: int | None = None) -> list[Commitment]:
     query = (select(Commitment).where(Commitment.branch_id.in_(list(branch_ids)))
-             .options(selectinload(Commitment.owner), selectinload(Commitment.updates))
+             .options(selectinload(Commitment.owner), selectinload(Commitment.updates),
+                      selectinload(Commitment.decision))
              .order_by(Commitment.due_on, Commitment.id))
     if owner_id is not None:
         query = query.where(Commitment.owner_id == owner_id)

@@ -62,6 +62,7 @@ class Commitment(db.Model):
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[Person] = relationship()
+    decision: Mapped[Decision | None] = relationship()
     updates: Mapped[list[CommitmentUpdate]] = relationship(
         back_populates="commitment", order_by="CommitmentUpdate.at.desc()")
 

@@ -33,6 +33,8 @@ def index_context(person, managed: list[Organization]) -> dict:
     managed_ids = [org.id for org in managed]
     return dict(
         villages=villages, managed=managed,
+        pledge_branches=[v for v in villages if v.id not in managed_ids
+                         and authz.can(person, "commitment.own", v)],
         my_commitments=commitment_service.branch_commitments(
             [v.id for v in villages] or [0], owner_id=person.id),
         commitments=commitment_service.branch_commitments(managed_ids) if managed else [],

@@ -47,9 +47,11 @@ def cast_votes(voter, review: ReviewRound, ratings: dict[int, str]) -> int:
     this voter in this round is refused by the unique constraint."""
     if not review.is_open:
         raise ReviewError("这轮评议已经结束，不能再评。")
+    if not ratings:
+        raise ReviewError("请至少为一项承诺选择评分。")
     valid = set(db.session.scalars(select(Commitment.id).where(
         Commitment.branch_id == review.branch_id, Commitment.id.in_(list(ratings)))))
-    if not ratings or set(ratings) - valid or set(ratings.values()) - set(Rating.LABELS):
+    if set(ratings) - valid or set(ratings.values()) - set(Rating.LABELS):
         raise ReviewError("评议内容不正确，请重新选择。")
     for commitment_id, rating in ratings.items():
         db.session.add(ReviewVote(round_id=review.id, commitment_id=commitment_id,

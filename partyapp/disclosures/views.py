@@ -13,7 +13,7 @@ from . import decisions as decision_service
 from . import reviews as review_service
 from .forms import (AssessmentForm, CommitmentForm, DecisionForm, PlainForm, ProgressForm,
                     StepForm, choices)
-from .models import Commitment, Decision, Rating, ReviewRound
+from .models import Commitment, CommitmentKind, Decision, Rating, ReviewRound
 from .photos import PhotoError, is_photo_name, photo_folder, save_photo
 
 
@@ -42,22 +42,14 @@ def index():
 # ---- commitments -----------------------------------------------------------------------------
 @bp.route("/b/<int:branch_id>/commitments/new", methods=["GET", "POST"])
 def new_commitment(branch_id):
+    """Officers register anyone's commitment; a member makes his own 党员承诺 (亮承诺)."""
     branch = _branch_or_404(branch_id)
-    authz.require("disclosure.manage", branch)
-    form = CommitmentForm()
-    members, committee_ids = people.branch_people(branch)
-    form.owner_id.choices = choices((p.id, p.name) for p in members)
-    form.decision_id.choices = choices([(0, "（不关联）")] + [
-        (d.id, d.title) for d in decision_service.branch_decisions([branch.id])])
+    authz.require("commitment.own", branch)
+    form = _commitment_form(branch)
     if form.validate_on_submit():
-        data = commitment_service.CommitmentInput(
-            owner_id=form.owner_id.data, kind=form.kind.data, title=form.title.data.strip(),
-            content=form.content.data or "", baseline=form.baseline.data,
-            target=form.target.data, due_on=form.due_on.data,
-            decision_id=form.decision_id.data or None)
         try:
-            commitment = commitment_service.create_commitment(current_user, branch, data,
-                                                              committee_ids)
+            commitment = commitment_service.create_commitment(
+                current_user, branch, _commitment_input(form), form.committee_ids)
         except commitment_service.CommitmentError as exc:
             form.kind.errors = [str(exc)]
         else:
@@ -65,6 +57,27 @@ def new_commitment(branch_id):
             flash("承诺事项已登记", "success")
             return redirect(url_for(".commitment", commitment_id=commitment.id), code=303)
     return render_template("disclosures/commitment_form.html", form=form, branch=branch)
+
+
+def _commitment_form(branch) -> CommitmentForm:
+    form = CommitmentForm()
+    if authz.can(current_user, "disclosure.manage", branch):
+        members, form.committee_ids = people.branch_people(branch)
+        form.owner_id.choices = choices((p.id, p.name) for p in members)
+    else:
+        form.committee_ids = set()
+        form.owner_id.choices = choices([(current_user.id, current_user.name)])
+        form.kind.choices = choices([(CommitmentKind.MEMBER, CommitmentKind.LABELS["member"])])
+    form.decision_id.choices = choices([(0, "（不关联）")] + [
+        (d.id, d.title) for d in decision_service.branch_decisions([branch.id])])
+    return form
+
+
+def _commitment_input(form) -> commitment_service.CommitmentInput:
+    return commitment_service.CommitmentInput(
+        owner_id=form.owner_id.data, kind=form.kind.data, title=form.title.data.strip(),
+        content=form.content.data or "", baseline=form.baseline.data, target=form.target.data,
+        due_on=form.due_on.data, decision_id=form.decision_id.data or None)
 
 
 def _commitment_page(commitment, progress_form=None, assessment_form=None):

@@ -1,5 +1,5 @@
 """Disclosures routes: who may use them. Objects live in branch A1 (the personas' branch)."""
-from .rules import BRANCH_INSIDERS, EVERYONE, LOGGED_IN, Access
+from .rules import BRANCH_INSIDERS, BRANCH_MEMBERS, EVERYONE, LOGGED_IN, Access
 
 SECRETARY = frozenset({"secretary"})
 VOTERS = frozenset({"member", "group_leader", "recorder", "secretary", "villager_rep"})
@@ -27,7 +27,8 @@ def _branch(w):
 
 ROUTES = {
     "disclosures.index": Access(LOGGED_IN),
-    "disclosures.new_commitment": Access(SECRETARY, params=_branch),
+    # Officers register anyone's commitment; members their own 党员承诺.
+    "disclosures.new_commitment": Access(BRANCH_MEMBERS, params=_branch),
     "disclosures.commitment": Access(
         BRANCH_INSIDERS, params=lambda w: {"commitment_id": w.extra["commitment"]},
         secret=lambda w: "甲一村内部承诺"),
