@@ -327,3 +327,36 @@ def test_a_member_makes_his_own_party_member_pledge_only(world, client, login):
 def test_a_villager_rep_who_is_not_a_member_makes_no_commitments(world, client, login):
     login(world.villager_rep)
     assert client.get(f"/disclosures/b/{world.branch.id}/commitments/new").status_code == 403
+
+
+def test_a_second_clock_claiming_the_same_month_at_the_same_moment_acts_once(app, world, frozen):
+    """Clock A has claimed this month's asks but not committed yet; clock B runs meanwhile.
+    B waits for A's write, then finds nothing left to claim (or hits the unique constraint)."""
+    import threading
+
+    frozen(china(2026, 11, 3))
+    first = make_commitment(world.branch, world.member)
+    second = make_commitment(world.branch, world.secretary)
+    db.session.commit()
+    month = date(2026, 11, 1)
+    rows = [{"commitment_id": cid, "month": month, "asked_at": clock.now()}
+            for cid in (first.id, second.id)]
+    clock_b_claimed = []
+
+    def clock_b():
+        with app.app_context():
+            clock_b_claimed.extend(service.ask_for_progress())
+            db.session.remove()
+
+    with db.engine.connect() as clock_a:
+        transaction = clock_a.begin()
+        clock_a.execute(CommitmentAsk.__table__.insert(), rows)
+        thread = threading.Thread(target=clock_b)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "clock B should wait for clock A's claim"
+        transaction.commit()
+    thread.join(timeout=10)
+    assert clock_b_claimed == []
+    assert count(CommitmentAsk) == 2
+    assert count(Notification) == 0

@@ -30,7 +30,7 @@ def seed_private_records(world):
                       villager_rep=True, phone=MARKER_PHONES[1])
     voter = make_person(VOTER_NAME, org=world.group, phone=MARKER_PHONES[2])
     commitment = make_commitment(world.branch, owner, title="修建村道")
-    commitment_service.add_progress(owner, commitment, f"已开工，联系人电话 见公告栏", 20,
+    commitment_service.add_progress(owner, commitment, "已开工，联系人电话 见公告栏", 20,
                                     "in_progress")
     decision = make_decision(world.branch, world.secretary, title="建文化广场")
     for position in range(1, 7):

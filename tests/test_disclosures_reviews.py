@@ -21,9 +21,10 @@ def test_one_vote_per_person_per_commitment_per_round(world, client, login):
     review = make_round(world.branch)
     db.session.commit()
     login(world.villager_rep)   # a representative who is not a party member
-    first = client.post(f"/disclosures/r/{review.id}/vote", data={f"rating-{commitment.id}": "good"})
+    url = f"/disclosures/r/{review.id}/vote"
+    first = client.post(url, data={f"rating-{commitment.id}": "good"})
     assert first.status_code == 303
-    again = client.post(f"/disclosures/r/{review.id}/vote", data={f"rating-{commitment.id}": "poor"})
+    again = client.post(url, data={f"rating-{commitment.id}": "poor"})
     assert again.status_code == 200
     assert "每人每项只能评一次" in again.get_data(as_text=True)
     assert db.session.execute(select(ReviewVote.voter_id, ReviewVote.rating)).all() == [
