@@ -192,3 +192,27 @@ def test_a_commitment_shows_the_decision_it_implements(world, client):
     db.session.commit()
     html = client.get("/v/jia1/commitments").get_data(as_text=True)
     assert f'落实决策：<a href="/v/jia1/decisions#d{decision.id}">建文化广场</a>' in html
+
+
+def test_town_staff_see_overdue_commitments_of_their_town_only(world, client, login, frozen):
+    from datetime import datetime, timezone
+
+    frozen(datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
+    make_commitment(world.branch, world.secretary, title="逾期的村道", due_on=date(2026, 10, 31))
+    make_commitment(world.far_branch, world.far_member, title="乙镇逾期", due_on=date(2026, 10, 1))
+    db.session.commit()
+    login(world.town_admin)
+    html = client.get("/disclosures/").get_data(as_text=True)
+    assert "需要督促的承诺（1）" in html and "⚠ 逾期的村道" in html and "乙镇逾期" not in html
+    login(world.secretary)
+    assert "需要督促的承诺" not in client.get("/disclosures/").get_data(as_text=True)
+
+
+def test_my_page_lists_my_commitments(world, client, login):
+    make_commitment(world.branch, world.member, title="义务清扫公园", kind="member")
+    db.session.commit()
+    login(world.member)
+    html = client.get("/me").get_data(as_text=True)
+    assert "我的承诺（亮承诺）" in html and "义务清扫公园" in html
+    login(world.recorder)
+    assert "我的承诺（亮承诺）" not in client.get("/me").get_data(as_text=True)

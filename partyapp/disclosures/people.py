@@ -39,7 +39,14 @@ def index_context(person, managed: list[Organization]) -> dict:
             [v.id for v in villages] or [0], owner_id=person.id),
         commitments=commitment_service.branch_commitments(managed_ids) if managed else [],
         decisions=decision_service.branch_decisions(managed_ids) if managed else [],
-        rounds=review_service.rounds_of(managed_ids) if managed else [])
+        rounds=review_service.rounds_of(managed_ids) if managed else [],
+        alerts=_town_alerts(person, villages))
+
+
+def _town_alerts(person, villages) -> list:
+    """For town staff: the town's commitments that are overdue or silent for over a month."""
+    overseen = [v.id for v in villages if authz.can(person, "town.oversee", v)]
+    return commitment_service.commitment_alerts(overseen) if overseen else []
 
 
 def _villages_of(person) -> list[Organization]:

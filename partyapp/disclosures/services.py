@@ -35,3 +35,17 @@ def todo_items(person) -> list[TodoItem]:
                            detail="为本村承诺事项打分：好 / 较好 / 一般 / 差")
                   for review in open_rounds_to_vote(person, voter_branches)]
     return items
+
+
+def me_section(person):
+    """我的: the person's own commitments with their progress (one query, none if empty)."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Commitment
+
+    mine = list(db.session.scalars(select(Commitment).where(Commitment.owner_id == person.id)
+                                   .order_by(Commitment.due_on)))
+    if not mine:
+        return None
+    return "disclosures/_me_section.html", {"commitments": mine}
