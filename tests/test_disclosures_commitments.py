@@ -243,9 +243,10 @@ def test_public_page_marks_commitments_without_an_update_for_over_a_month(world,
                     status="kept")
     db.session.commit()
     page = client.get("/v/jia1/commitments").get_data(as_text=True)
-    assert page.count("超过一个月未更新") == 1
-    stale_card = page[page.index("久未更新"):page.index("刚更新过")]
-    assert "超过一个月未更新" in stale_card
+    cards = page.split('<article class="card commitment"')[1:]   # the screen cards
+    marked = [card[card.index("<h3"):card.index("</h3>")] for card in cards
+              if "超过一个月未更新" in card]
+    assert marked == ['<h3 class="commitment__title">久未更新']
 
 
 def test_commitments_kept_counts_per_person_in_one_query(world, queries):

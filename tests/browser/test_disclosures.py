@@ -11,6 +11,7 @@ from PIL import Image
 from partyapp.demo import seed_demo
 from partyapp.extensions import db
 
+from ..factories_disclosures import make_commitment
 from ..test_disclosures_public import seed_private_records
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,12 @@ def test_villager_reads_timeline_and_steps_on_a_phone(app_ctx, live_server, phon
 @pytest.mark.parametrize("tab", ["commitments", "decisions", "results"])
 def test_each_tab_prints_as_one_a4_poster_with_a_working_qr(app_ctx, live_server, phone,
                                                            screenshot_dir, tab):
-    seed_demo("pbkdf2:sha256:1000$x$y")   # a full village: 5 commitments, 2 decisions
+    ctx = seed_demo("pbkdf2:sha256:1000$x$y")   # a full village: 5 commitments, 2 decisions
+    village, members = ctx.villages["donghu"], ctx.members["donghu"]
+    for n in range(10):                         # and ten more 党员承诺: 15 on one poster
+        make_commitment(village, members[7 + n % 8], kind="member", title=f"党员承诺事项{n + 1}",
+                        target="每月为村里孤寡老人上门服务至少两次，并在公开栏登记服务记录")
+    db.session.commit()
     page = phone.new_page()
     page.goto(f"{live_server}/v/donghu/{tab}")
     pdf = page.pdf(format="A4", print_background=True)
