@@ -1,0 +1,250 @@
+"""承诺事项公开: commitments, their progress timeline, monthly asks, assessments, and the
+figures other features read (kept counts for stars, alerts for the town)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import audit, clock
+from ..extensions import db
+from ..models import Person
+from .models import (Assessment, Commitment, CommitmentAsk, CommitmentKind, CommitmentStatus,
+                     CommitmentUpdate, Verdict)
+
+
+class CommitmentError(ValueError):
+    """A change that may not be made; message is Chinese."""
+
+
+@dataclass
+class CommitmentInput:
+    owner_id: int
+    kind: str
+    title: str
+    content: str
+    baseline: str
+    target: str
+    due_on: date
+    decision_id: int | None = None
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def one_month_before(moment: datetime) -> datetime:
+    """The same wall-clock moment a calendar month earlier (31st → last day of the month)."""
+    local = clock.to_local(moment)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    day = min(local.day, _days_in(year, month))
+    return local.replace(year=year, month=month, day=day).astimezone(clock.UTC)
+
+
+def _days_in(year: int, month: int) -> int:
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return (following - date(year, month, 1)).days
+
+
+# ---- create and change -----------------------------------------------------------------------
+def create_commitment(actor, branch, data: CommitmentInput, committee_ids: set[int]) -> Commitment:
+    if data.kind in CommitmentKind.COMMITTEE_ONLY and data.owner_id not in committee_ids:
+        raise CommitmentError("竞选施政纲领、履职宣言、任期目标、年度目标只能由“两委”成员承诺。")
+    commitment = Commitment(branch_id=branch.id, **data.__dict__)
+    db.session.add(commitment)
+    db.session.flush()
+    audit.record(actor, "commitment.create", "commitment", commitment.id, org_id=branch.id,
+                 title=data.title, owner_id=data.owner_id, kind=data.kind,
+                 due_on=data.due_on.isoformat())
+    return commitment
+
+
+def add_progress(actor, commitment: Commitment, text: str, percent: int, status: str,
+                 photo: str | None = None) -> CommitmentUpdate:
+    if status not in CommitmentStatus.LABELS or not 0 <= percent <= 100:
+        raise CommitmentError("进展或状态不正确。")
+    now = clock.now()
+    update = CommitmentUpdate(commitment_id=commitment.id, author_id=actor.id, at=now,
+                              text=text, percent=percent, status=status, photo=photo)
+    db.session.add(update)
+    before = (commitment.status, commitment.percent)
+    commitment.status, commitment.percent = status, percent
+    commitment.progress_at = commitment.updated_at = now
+    db.session.flush()
+    audit.record(actor, "commitment.progress", "commitment", commitment.id,
+                 org_id=commitment.branch_id, update_id=update.id,
+                 status_from=before[0], status_to=status, percent_from=before[1],
+                 percent_to=percent, photo=bool(photo))
+    return update
+
+
+def record_assessment(actor, commitment: Commitment, kind: str, period: int, verdict: str,
+                      reasons: str) -> Assessment:
+    if kind not in Assessment.KIND_LABELS or verdict not in Verdict.LABELS:
+        raise CommitmentError("考核类型或结论不正确。")
+    assessment = Assessment(commitment_id=commitment.id, kind=kind, period=period,
+                            verdict=verdict, reasons=reasons, recorded_by_id=actor.id)
+    db.session.add(assessment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise CommitmentError(f"{period}年的{Assessment.KIND_LABELS[kind]}已经记录过了。")
+    commitment.updated_at = clock.now()
+    audit.record(actor, f"commitment.assess.{kind}", "commitment", commitment.id,
+                 org_id=commitment.branch_id, period=period, verdict=verdict, reasons=reasons)
+    return assessment
+
+
+# ---- reading ---------------------------------------------------------------------------------
+def branch_commitments(branch_ids, owner_id: int | None = None) -> list[Commitment]:
+    query = (select(Commitment).where(Commitment.branch_id.in_(list(branch_ids)))
+             .options(selectinload(Commitment.owner), selectinload(Commitment.updates),
+                      selectinload(Commitment.decision))
+             .order_by(Commitment.due_on, Commitment.id))
+    if owner_id is not None:
+        query = query.where(Commitment.owner_id == owner_id)
+    return list(db.session.scalars(query))
+
+
+def assessments_of(commitment_ids) -> dict[int, list[Assessment]]:
+    found = defaultdict(list)
+    for row in db.session.scalars(select(Assessment).where(
+            Assessment.commitment_id.in_(list(commitment_ids)))
+            .order_by(Assessment.kind, Assessment.period)):
+        found[row.commitment_id].append(row)
+    return found
+
+
+def is_stale(commitment: Commitment, now: datetime | None = None) -> bool:
+    """No progress update for over a month (open commitments only)."""
+    if not commitment.is_open:
+        return False
+    last = commitment.progress_at or commitment.created_at
+    return last < one_month_before(now or clock.now())
+
+
+# ---- 一月一督查 --------------------------------------------------------------------------------
+def ask_for_progress() -> list[int]:
+    """Ask each owner of an open commitment for this month's progress — once per commitment
+    and month. One INSERT … SELECT claims the month's rows; the unique (commitment, month)
+    makes a second clock or a rerun a no-op. After downtime it asks once, for this month."""
+    now = clock.now()
+    month = month_start(clock.local_date(now))
+    already = select(CommitmentAsk.id).where(CommitmentAsk.commitment_id == Commitment.id,
+                                              CommitmentAsk.month == month)
+    due = select(Commitment.id, month_literal(month), now_literal(now)).where(
+        Commitment.status.in_(CommitmentStatus.OPEN), ~already.exists())
+    statement = (CommitmentAsk.__table__.insert()
+                 .from_select(["commitment_id", "month", "asked_at"], due)
+                 .returning(CommitmentAsk.__table__.c.commitment_id))
+    try:
+        claimed = [row[0] for row in db.session.execute(statement)]
+    except IntegrityError:   # another clock claimed this month at the same moment
+        db.session.rollback()
+        return []
+    _notify_owners(claimed, month)
+    db.session.commit()
+    return claimed
+
+
+def month_literal(month: date):
+    from sqlalchemy import Date, literal
+
+    return literal(month, Date)
+
+
+def now_literal(now: datetime):
+    from sqlalchemy import literal
+
+    from ..models import UTCDateTime
+
+    return literal(now, UTCDateTime)
+
+
+def _notify_owners(commitment_ids: list[int], month: date) -> None:
+    if not commitment_ids:
+        return
+    from ..notify.services import notify
+
+    rows = db.session.execute(select(Commitment.id, Commitment.owner_id, Commitment.title)
+                              .where(Commitment.id.in_(commitment_ids))).all()
+    for commitment_id, owner_id, title in rows:
+        notify([owner_id], f"请更新承诺进展：{title}"[:120],
+               f"{month.month}月的一月一督查：请填写本月进展。", f"/disclosures/c/{commitment_id}",
+               kind="commitment.ask")
+
+
+# ---- figures for other features ----------------------------------------------------------------
+@dataclass
+class KeptCount:
+    due: int = 0
+    kept: int = 0
+
+
+def commitments_kept(person_ids, year: int) -> dict[int, KeptCount]:
+    """Per person: commitments due in `year`, and how many of them are kept (已兑现).
+    One grouped query; people with none get KeptCount(0, 0)."""
+    ids = list(person_ids)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    kept = func.sum(case((Commitment.status == CommitmentStatus.KEPT, 1), else_=0))
+    rows = db.session.execute(
+        select(Commitment.owner_id, func.count(Commitment.id), kept)
+        .where(Commitment.owner_id.in_(ids), Commitment.due_on.between(start, end))
+        .group_by(Commitment.owner_id)).all()
+    result = {pid: KeptCount() for pid in ids}
+    for owner_id, due, kept_count in rows:
+        result[owner_id] = KeptCount(due=due, kept=int(kept_count or 0))
+    return result
+
+
+@dataclass
+class CommitmentAlert:
+    commitment_id: int
+    branch_id: int
+    owner_name: str
+    title: str
+    due_on: date
+    last_update_at: datetime | None
+    overdue: bool
+    stale: bool
+
+    @property
+    def reasons(self) -> list[str]:
+        return (["已逾期"] if self.overdue else []) + (["超过一个月未更新"] if self.stale else [])
+
+
+def commitment_alerts(org_ids) -> list[CommitmentAlert]:
+    """Open commitments of these branches that are overdue or have had no update for over a
+    month (town dashboard). One query."""
+    now, today = clock.now(), clock.today()
+    cutoff = one_month_before(now)
+    last = func.coalesce(Commitment.progress_at, Commitment.created_at)
+    rows = db.session.execute(
+        select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
+               Commitment.due_on, Commitment.progress_at, last)
+        .join(Person, Person.id == Commitment.owner_id)
+        .where(Commitment.branch_id.in_(list(org_ids)),
+               Commitment.status.in_(CommitmentStatus.OPEN),
+               (Commitment.due_on < today) | (last < cutoff))
+        .order_by(Commitment.due_on, Commitment.id)).all()
+    return [CommitmentAlert(cid, bid, name, title, due, progress_at, due < today, seen < cutoff)
+            for cid, bid, name, title, due, progress_at, seen in rows]
+
+
+def progress_due_for(person_id: int) -> list[tuple[int, str]]:
+    """Commitments asked this month whose owner has not updated since the month began."""
+    month = month_start(clock.today())
+    since = clock.local_datetime(month)
+    rows = db.session.execute(
+        select(Commitment.id, Commitment.title)
+        .join(CommitmentAsk, and_(CommitmentAsk.commitment_id == Commitment.id,
+                                  CommitmentAsk.month == month))
+        .where(Commitment.owner_id == person_id, Commitment.status.in_(CommitmentStatus.OPEN),
+               (Commitment.progress_at.is_(None)) | (Commitment.progress_at < since))
+        .order_by(Commitment.due_on)).all()
+    return [(cid, title) for cid, title in rows]

@@ -1,0 +1,153 @@
+"""决策过程公开: a decision walks its procedure's steps in order; vote rules are checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import audit, clock
+from ..extensions import db
+from ..models import Membership, PartyStatus, Person, Role
+from .models import Decision, DecisionStatus, DecisionStep, Procedure, ProcedureStep
+from .procedures import check_meeting, ensure_procedures
+
+
+class StepError(ValueError):
+    """A step that may not be recorded (wrong order, missing counts); message is Chinese."""
+
+
+@dataclass
+class StepInput:
+    held_on: date
+    meeting_id: int | None = None
+    expected: int | None = None
+    present: int | None = None
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstain: int | None = None
+    public_text: str = ""
+    minutes: str = ""
+
+
+def meeting_attendance(meeting_id: int) -> tuple[int, int] | None:
+    """(expected, present) from a meeting's check-in records, or None while the meetings
+    module has no such function (it is built in parallel; the lead wires it at merge)."""
+    try:
+        from ..meetings import services as meetings
+    except ImportError:  # pragma: no cover - the package exists as a stub on main
+        return None
+    attendance = getattr(meetings, "meeting_attendance", None)
+    return attendance(meeting_id) if attendance is not None else None
+
+
+def procedures() -> list[Procedure]:
+    ensure_procedures()
+    return list(db.session.scalars(select(Procedure).options(selectinload(Procedure.steps))
+                                   .order_by(Procedure.id)))
+
+
+def start_decision(actor, branch, procedure_code: str, title: str, summary: str) -> Decision:
+    procedure = ensure_procedures()[procedure_code]
+    decision = Decision(branch_id=branch.id, procedure_id=procedure.id, title=title,
+                        summary=summary, created_by_id=actor.id)
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(actor, "decision.start", "decision", decision.id, org_id=branch.id,
+                 title=title, procedure=procedure.name)
+    return decision
+
+
+def next_step(decision: Decision) -> ProcedureStep | None:
+    if decision.status != DecisionStatus.IN_PROGRESS:
+        return None
+    return next((s for s in decision.procedure.steps if s.position == decision.next_position), None)
+
+
+def record_step(actor, decision: Decision, position: int, data: StepInput) -> DecisionStep:
+    """Record the step at `position`; it must be the decision's next step (none skipped)."""
+    step = next_step(decision)
+    if step is None:
+        raise StepError("这项决策已经结束，不能再记录步骤。")
+    if position != step.position:
+        raise StepError(f"必须按顺序进行：下一步是“{step.name}”。")
+    data = _with_meeting_counts(step, data)
+    result = check_meeting(step, data.expected or 0, data.present or 0, data.votes_for)
+    record = DecisionStep(
+        decision_id=decision.id, position=step.position, name=step.name, held_on=data.held_on,
+        meeting_id=data.meeting_id, expected=data.expected, present=data.present,
+        votes_for=data.votes_for, votes_against=data.votes_against,
+        votes_abstain=data.votes_abstain, passed=result.passed, outcome=result.reason,
+        public_text=data.public_text, minutes=data.minutes, recorded_by_id=actor.id)
+    db.session.add(record)
+    _advance(decision, step, result.passed)
+    db.session.flush()
+    audit.record(actor, "decision.step", "decision", decision.id, org_id=decision.branch_id,
+                 step=step.name, passed=result.passed, outcome=result.reason,
+                 status=decision.status)
+    return record
+
+
+def _with_meeting_counts(step: ProcedureStep, data: StepInput) -> StepInput:
+    if step.is_meeting and data.meeting_id:
+        counts = meeting_attendance(data.meeting_id)
+        if counts is not None:
+            data.expected, data.present = counts
+    if step.is_meeting:
+        _require_counts(data)
+    if step.is_vote:
+        _require_votes(data)
+    return data
+
+
+def _require_counts(data: StepInput) -> None:
+    if data.expected is None or data.present is None or data.expected <= 0:
+        raise StepError("请填写应到和实到人数。")
+    if data.present > data.expected:
+        raise StepError("实到人数不能多于应到人数。")
+
+
+def _require_votes(data: StepInput) -> None:
+    votes = (data.votes_for, data.votes_against, data.votes_abstain)
+    if any(v is None for v in votes):
+        raise StepError("请填写赞成、反对、弃权票数。")
+    if sum(votes) > data.present:
+        raise StepError("票数合计不能多于实到人数。")
+
+
+def _advance(decision: Decision, step: ProcedureStep, passed: bool) -> None:
+    decision.updated_at = clock.now()
+    if passed:
+        decision.next_position = step.position + 1
+        if decision.next_position > len(decision.procedure.steps):
+            decision.status = DecisionStatus.DONE
+    elif step.on_fail == "return" and step.return_to:
+        decision.next_position = step.return_to
+    else:
+        decision.status = DecisionStatus.ENDED
+
+
+def branch_decisions(branch_ids) -> list[Decision]:
+    return list(db.session.scalars(
+        select(Decision).where(Decision.branch_id.in_(list(branch_ids)))
+        .options(selectinload(Decision.records),
+                 selectinload(Decision.procedure).selectinload(Procedure.steps))
+        .order_by(Decision.updated_at.desc(), Decision.id.desc())))
+
+
+def roster_counts(branch_id: int) -> dict[str, int]:
+    """Default 应到 for the members' meeting (full members: probationary members do not
+    vote) and the villager representatives' meeting."""
+    from ..models import Organization
+
+    branch = db.session.get(Organization, branch_id)
+    inside = select(Organization.id).where(Organization.path.startswith(branch.path))
+    active = (Membership.ended_on.is_(None)) | (Membership.ended_on > clock.today())
+    full = select(func.count(func.distinct(Person.id))).join(Membership).where(
+        Membership.org_id.in_(inside), Membership.role == Role.MEMBER, active,
+        Person.party_status == PartyStatus.FULL, Person.active.is_(True))
+    reps = select(func.count(func.distinct(Person.id))).join(Membership).where(
+        Membership.org_id.in_(inside), Membership.role == Role.VILLAGER_REP, active,
+        Person.active.is_(True))
+    return {"full_members": db.session.scalar(full) or 0, "reps": db.session.scalar(reps) or 0}

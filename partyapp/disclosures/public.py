@@ -1,0 +1,83 @@
+"""The public village tabs 承诺 · 决策 · 结果 (no log-in). Only public fields reach these
+templates: names, titles, dates, counts and totals — never phone numbers, internal minutes or
+how a single person voted. Each tab prints as one A4 poster with a QR back to the live page."""
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+from flask import current_app, request, url_for
+
+from .. import clock
+from . import commitments as commitment_service
+from . import decisions as decision_service
+from . import reviews
+from .models import DecisionStatus
+
+TAB_TITLES = {"commitments": "承诺事项公开", "decisions": "决策过程公开", "results": "实施结果公开"}
+
+
+def public_tab(tab: str, village) -> dict | None:
+    build = {"commitments": _commitments_tab, "decisions": _decisions_tab,
+             "results": _results_tab}.get(tab)
+    if build is None:
+        return None
+    context = build(village)
+    page_url = live_page_url(village, tab)
+    context.update(template=f"disclosures/public_{tab}.html", poster_title=TAB_TITLES[tab],
+                   page_url=page_url, qr_data_uri=qr_data_uri(page_url),
+                   printed_on=clock.today())
+    return context
+
+
+def live_page_url(village, tab: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root.rstrip("/")
+    return base.rstrip("/") + url_for("public.tab", slug=village.slug, tab=tab)
+
+
+def qr_data_uri(text: str) -> str:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(text)
+    buffer = BytesIO()
+    qr.make_image().save(buffer)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _requested_person() -> int | None:
+    value = request.args.get("person", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _commitments_tab(village) -> dict:
+    everything = commitment_service.branch_commitments([village.id])
+    owners = sorted({c.owner for c in everything}, key=lambda p: p.name_pinyin)
+    person_id = _requested_person()
+    shown = [c for c in everything if person_id is None or c.owner_id == person_id]
+    closed = reviews.rounds_of([village.id], closed_only=True)
+    latest_round = closed[0] if closed else None
+    totals = reviews.aggregates([latest_round.id]) if latest_round else {}
+    now = clock.now()
+    return dict(
+        commitments=shown, owners=owners, person_id=person_id,
+        stale_ids={c.id for c in shown if commitment_service.is_stale(c, now)},
+        latest_round=latest_round,
+        review_totals={cid: counts for (rid, cid), counts in totals.items()},
+        last_updated=max((c.updated_at for c in everything), default=None))
+
+
+def _decisions_tab(village) -> dict:
+    decisions = decision_service.branch_decisions([village.id])
+    return dict(decisions=decisions,
+                last_updated=max((d.updated_at for d in decisions), default=None))
+
+
+def _results_tab(village) -> dict:
+    decisions = [d for d in decision_service.branch_decisions([village.id])
+                 if any(r.position >= 5 for r in d.records) or d.status == DecisionStatus.DONE]
+    commitments = commitment_service.branch_commitments([village.id])
+    assessed = commitment_service.assessments_of([c.id for c in commitments])
+    finished = [c for c in commitments if c.id in assessed or not c.is_open]
+    stamps = [d.updated_at for d in decisions] + [c.updated_at for c in finished]
+    return dict(decisions=decisions, finished=finished, assessments=assessed,
+                last_updated=max(stamps, default=None))

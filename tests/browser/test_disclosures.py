@@ -1,0 +1,88 @@
+"""A villager on a phone reads a commitment's timeline and a decision's steps on the public
+village page; each tab prints as exactly one A4 page whose QR leads back to the live page."""
+import os
+import re
+from io import BytesIO
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from partyapp.demo import seed_demo
+from partyapp.extensions import db
+
+from ..factories_disclosures import make_commitment
+from ..test_disclosures_public import seed_private_records
+
+pytestmark = pytest.mark.browser
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Pages in a PDF: its /Type /Page objects (not the /Pages tree nodes)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def test_villager_reads_timeline_and_steps_on_a_phone(app_ctx, live_server, phone, world,
+                                                      screenshot_dir):
+    seed_private_records(world)
+    db.session.commit()
+    page = phone.new_page()
+    page.goto(f"{live_server}/v/jia1/")
+    assert page.url == f"{live_server}/v/jia1/commitments"
+    card = page.locator("article.commitment", has_text="修建村道")
+    assert card.locator(".tag").first.inner_text() == "▶ 推进中"
+    assert card.get_attribute("id").startswith("c")
+    timeline = card.locator(".timeline")
+    assert not timeline.is_visible()
+    card.locator("summary").tap()
+    assert timeline.is_visible()
+    assert "已开工" in timeline.inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    page.screenshot(path=os.path.join(screenshot_dir, "disclosures-commitments-phone.png"),
+                    full_page=True)
+
+    page.get_by_role("link", name="决策").tap()
+    page.wait_for_url(f"{live_server}/v/jia1/decisions")
+    steps = page.locator("article.decision", has_text="建文化广场").locator(".steps__name")
+    assert [re.sub(r"\s+", " ", s).strip() for s in steps.all_inner_texts()][2] == \
+        "✓ 第3步 党员大会审议 （全体党员）"
+    assert steps.count() == 6
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=os.path.join(screenshot_dir, "disclosures-decisions-phone.png"),
+                    full_page=True)
+
+
+@pytest.mark.parametrize("tab", ["commitments", "decisions", "results"])
+def test_each_tab_prints_as_one_a4_poster_with_a_working_qr(app_ctx, live_server, phone,
+                                                           screenshot_dir, tab):
+    ctx = seed_demo("pbkdf2:sha256:1000$x$y")   # a full village: 5 commitments, 2 decisions
+    village, members = ctx.villages["donghu"], ctx.members["donghu"]
+    for n in range(10):                         # and ten more 党员承诺: 15 on one poster
+        make_commitment(village, members[7 + n % 8], kind="member", title=f"党员承诺事项{n + 1}",
+                        target="每月为村里孤寡老人上门服务至少两次，并在公开栏登记服务记录")
+    db.session.commit()
+    page = phone.new_page()
+    page.goto(f"{live_server}/v/donghu/{tab}")
+    pdf = page.pdf(format="A4", print_background=True)
+    with open(os.path.join(screenshot_dir, f"disclosures-{tab}-poster.pdf"), "wb") as out:
+        out.write(pdf)
+    assert pdf_page_count(pdf) == 1
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})   # A4 at 96 dpi
+    page.screenshot(path=os.path.join(screenshot_dir, f"disclosures-{tab}-print.png"),
+                    full_page=True)
+    qr = page.locator(".poster-qr__img")
+    assert qr.is_visible()
+    image = Image.open(BytesIO(qr.screenshot()))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{live_server}/v/donghu/{tab}"]
+    page.emulate_media(media="screen")
+    assert not qr.is_visible()   # on a phone the QR of the page you are on is no use
+
+
+def test_the_pdf_page_counter_counts_pages(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content("<p style='page-break-after: always'>一</p><p>二</p>")
+    assert pdf_page_count(page.pdf(format="A4")) == 2
+    context.close()
