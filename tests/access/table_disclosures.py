@@ -17,7 +17,7 @@ def populate(world):
     decision = make_decision(world.branch, world.secretary, title="甲一村决策事项")
     review = make_round(world.branch)
     world.extra.update(commitment=commitment.id, decision=decision.id, round=review.id,
-                       photo=save_photo(BytesIO(jpeg_bytes())))
+                       commitment_photo=save_photo(BytesIO(jpeg_bytes())))
     db.session.commit()
 
 
@@ -40,7 +40,7 @@ ROUTES = {
     "disclosures.assess": Access(
         SECRETARY, method="POST", params=lambda w: {"commitment_id": w.extra["commitment"]},
         data=lambda w: {"kind": "annual", "period": "2026", "verdict": "kept", "reasons": "按期完成"}),
-    "disclosures.photo": Access(EVERYONE, params=lambda w: {"name": w.extra["photo"]}),
+    "disclosures.photo": Access(EVERYONE, params=lambda w: {"name": w.extra["commitment_photo"]}),
     "disclosures.new_decision": Access(SECRETARY, params=_branch),
     "disclosures.decision": Access(
         BRANCH_INSIDERS, params=lambda w: {"decision_id": w.extra["decision"]},

@@ -24,7 +24,7 @@ def populate(world):
     save_photos(opinion, [image.getvalue()])
     db.session.commit()
     world.extra.update(opinion=opinion.id, opinion_secret=secret,
-                       photo=db.session.query(OpinionPhoto.id).scalar())
+                       opinion_photo=db.session.query(OpinionPhoto.id).scalar())
 
 
 def _opinion(w):
@@ -39,7 +39,7 @@ ROUTES = {
     "opinions.rate": Access(EVERYONE, method="POST",
                             params=lambda w: {"secret": w.extra["opinion_secret"]}),
     "opinions.tracked_photo": Access(EVERYONE, params=lambda w: {
-        "secret": w.extra["opinion_secret"], "photo_id": w.extra["photo"]}),
+        "secret": w.extra["opinion_secret"], "photo_id": w.extra["opinion_photo"]}),
     "opinions.find": Access(EVERYONE),
     "opinions.inbox": Access(OFFICERS, params=lambda w: {"branch_id": w.branch.id},
                              secret=lambda w: "甲一村内部意见"),
@@ -50,6 +50,6 @@ ROUTES = {
     "opinions.reply": Access(SECRETARY, method="POST", params=_opinion,
                              secret=lambda w: "甲一村内部意见"),
     "opinions.staff_photo": Access(OFFICERS, params=lambda w: {
-        "opinion_id": w.extra["opinion"], "photo_id": w.extra["photo"]}),
+        "opinion_id": w.extra["opinion"], "photo_id": w.extra["opinion_photo"]}),
     "opinions.calendar": Access(TOWN_ADMINS),
 }

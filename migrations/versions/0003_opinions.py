@@ -1,7 +1,7 @@
 """opinions
 
-Revision ID: 0002_opinions
-Revises: 0001_core
+Revision ID: 0003_opinions
+Revises: 0002_org
 Create Date: 2026-11-23 17:39:04.964235
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_opinions'
-down_revision = '0001_core'
+revision = '0003_opinions'
+down_revision = '0002_org'
 branch_labels = None
 depends_on = None
 

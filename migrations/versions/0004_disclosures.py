@@ -1,7 +1,7 @@
 """disclosures
 
-Revision ID: 0002_disclosures
-Revises: 0001_core
+Revision ID: 0004_disclosures
+Revises: 0003_opinions
 Create Date: 2026-11-23 17:34:21.338954
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_disclosures'
-down_revision = '0001_core'
+revision = '0004_disclosures'
+down_revision = '0003_opinions'
 branch_labels = None
 depends_on = None
 
