@@ -1,0 +1,197 @@
+"""Checking in: the rotating QR token, the rules of the window, and the one insert.
+
+The token is an HMAC over the meeting id and a 15-second slot counted by partyapp.clock, so
+tests can travel in time. A token is accepted for its slot and the next one (at most 30 s old).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..extensions import db
+from .models import (CheckIn, CheckInMethod, LeaveRequest, LeaveStatus, Meeting, MeetingAttendee,
+                     MeetingStatus)
+
+SLOT_SECONDS = 15
+PENDING_SCAN_MINUTES = 10
+FAR_FROM_VENUE_METRES = 500
+
+# Every refusal has its own reason, in the member's words.
+REASONS = {
+    "expired": "二维码已过期（超过30秒）。请让会议组织者刷新大屏，再扫一次新的二维码。",
+    "invalid": "二维码不对，请扫描会场大屏上的签到二维码。",
+    "not_started": "签到还没开始。会议开始前{minutes}分钟开放签到，请稍后再扫。",
+    "ended": "会议已经结束，签到已关闭。如确实到会，请联系记录人补登。",
+    "not_on_list": "您不在本次会议的应到名单中。如有疑问，请联系本支部书记。",
+    "cancelled": "本次会议已取消，无需签到。",
+    "closed": "本次会议已结束并归档，签到已关闭。",
+    "scan_too_old": "扫码已超过10分钟，请重新扫描大屏上的二维码。",
+}
+
+
+def current_slot(at: datetime | None = None) -> int:
+    return int((at or clock.now()).timestamp() // SLOT_SECONDS)
+
+
+def _signature(meeting_id: int, slot: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"checkin:{meeting_id}:{slot}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode().rstrip("=")
+
+
+def make_token(meeting_id: int, slot: int | None = None) -> str:
+    slot = current_slot() if slot is None else slot
+    return f"{slot}-{_signature(meeting_id, slot)}"
+
+
+def token_problem(meeting_id: int, token: str) -> str | None:
+    """None when the token is good now, else the reason key ("expired" or "invalid")."""
+    slot_text, _, signature = (token or "")[:64].partition("-")
+    if not slot_text.isdigit() or not hmac.compare_digest(
+            signature.encode(), _signature(meeting_id, int(slot_text)).encode()):
+        return "invalid"
+    now_slot = current_slot()
+    if int(slot_text) > now_slot:
+        return "invalid"
+    if int(slot_text) < now_slot - 1:
+        return "expired"
+    return None
+
+
+def window_problem(meeting: Meeting, at: datetime) -> str | None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "cancelled"
+    if meeting.status == MeetingStatus.CLOSED:
+        return "closed"
+    if at < meeting.starts_at - timedelta(minutes=meeting.checkin_opens_minutes):
+        return "not_started"
+    if at > meeting.ends_at:
+        return "ended"
+    return None
+
+
+def reason_text(key: str, meeting: Meeting | None = None) -> str:
+    minutes = meeting.checkin_opens_minutes if meeting is not None else 30
+    return REASONS[key].format(minutes=minutes)
+
+
+def is_late(meeting: Meeting, at: datetime) -> bool:
+    return at > meeting.starts_at + timedelta(minutes=meeting.late_after_minutes)
+
+
+@dataclass
+class CheckInResult:
+    ok: bool
+    reason: str | None = None        # key of REASONS when refused
+    at: datetime | None = None       # the (first) check-in time
+    late: bool = False
+    already: bool = False
+    check_in_id: int | None = None
+
+
+def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR,
+             client_id: str | None = None, recorded_by_id: int | None = None,
+             enforce_window: bool = True) -> CheckInResult:
+    """Check one person in. One read, one insert; a second scan returns the first time."""
+    at = clock.now()
+    problem = window_problem(meeting, at)
+    if problem and (enforce_window or problem in ("cancelled", "closed")):
+        return CheckInResult(False, problem)
+    on_list, existing, leave_id, same_device = _person_state(meeting.id, person_id, client_id)
+    if not on_list:
+        return CheckInResult(False, "not_on_list")
+    if existing is not None:
+        return CheckInResult(True, at=existing.at, late=existing.late, already=True,
+                             check_in_id=existing.id)
+    row = CheckIn(meeting_id=meeting.id, person_id=person_id, at=at, method=method,
+                  late=is_late(meeting, at), client_id=client_id, recorded_by_id=recorded_by_id,
+                  flag_shared_device=same_device > 0)
+    db.session.add(row)
+    if leave_id is not None:   # on leave but came after all: the leave is withdrawn
+        db.session.execute(update(LeaveRequest).where(LeaveRequest.id == leave_id)
+                           .values(status=LeaveStatus.WITHDRAWN))
+    if same_device:
+        _flag_device(meeting.id, client_id)
+    try:
+        db.session.commit()
+    except IntegrityError:     # the same person's other request won the race
+        db.session.rollback()
+        return _existing_result(meeting.id, person_id)
+    return CheckInResult(True, at=row.at, late=row.late, check_in_id=row.id)
+
+
+def _person_state(meeting_id: int, person_id: int, client_id: str | None):
+    """(on the list?, existing check-in, open leave id, other people checked in from this
+    phone) in one query."""
+    same_device = (select(func.count(CheckIn.id)).where(
+        CheckIn.meeting_id == meeting_id, CheckIn.client_id == client_id,
+        CheckIn.person_id != person_id).scalar_subquery() if client_id else None)
+    columns = [MeetingAttendee.person_id, CheckIn, LeaveRequest.id]
+    if same_device is not None:
+        columns.append(same_device)
+    row = db.session.execute(
+        select(*columns)
+        .select_from(MeetingAttendee)
+        .outerjoin(CheckIn, and_(CheckIn.meeting_id == meeting_id, CheckIn.person_id == person_id))
+        .outerjoin(LeaveRequest, and_(
+            LeaveRequest.meeting_id == meeting_id, LeaveRequest.person_id == person_id,
+            LeaveRequest.status.in_((LeaveStatus.PENDING, LeaveStatus.APPROVED))))
+        .where(MeetingAttendee.meeting_id == meeting_id, MeetingAttendee.person_id == person_id)
+    ).first()
+    if row is None:
+        return False, None, None, 0
+    return True, row[1], row[2], (row[3] if same_device is not None else 0) or 0
+
+
+def _flag_device(meeting_id: int, client_id: str) -> None:
+    db.session.execute(update(CheckIn).where(CheckIn.meeting_id == meeting_id,
+                                             CheckIn.client_id == client_id)
+                       .values(flag_shared_device=True))
+
+
+def _existing_result(meeting_id: int, person_id: int) -> CheckInResult:
+    row = db.session.scalar(select(CheckIn).where(CheckIn.meeting_id == meeting_id,
+                                                  CheckIn.person_id == person_id))
+    if row is None:  # the failure was something else: report it as not done
+        return CheckInResult(False, "invalid")
+    return CheckInResult(True, at=row.at, late=row.late, already=True, check_in_id=row.id)
+
+
+def pending_scan_ok(pending: dict | None, meeting_id: int) -> str | None:
+    """A scan stored in the session before logging in: None when it may still complete."""
+    if not pending or pending.get("meeting_id") != meeting_id:
+        return "invalid"
+    scanned_at = pending.get("scanned_at")
+    if not isinstance(scanned_at, (int, float)):
+        return "invalid"
+    if clock.now().timestamp() - scanned_at > PENDING_SCAN_MINUTES * 60:
+        return "scan_too_old"
+    return None
+
+
+def distance_metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    radius = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))
+
+
+def report_position(check_in_row: CheckIn, meeting: Meeting, lat: float, lng: float) -> None:
+    """The phone's position after check-in: far from the venue raises a flag (never blocks)."""
+    if meeting.lat is None or meeting.lng is None:
+        return
+    distance = distance_metres(meeting.lat, meeting.lng, lat, lng)
+    check_in_row.distance_m = int(distance)
+    check_in_row.flag_far = distance > FAR_FROM_VENUE_METRES
+    db.session.commit()
