@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -153,7 +152,7 @@ def notice_text(meeting: Meeting) -> str:
 
 
 def _tell_attendees(meeting: Meeting, title: str, body: str) -> None:
-    link = url_for("meetings.detail", meeting_id=meeting.id)
+    link = f"/meetings/{meeting.id}"   # plain path: jobs run outside a request
     notify(attendee_ids(meeting.id), title, body, link, kind="meeting")
     send_outward(f"{title}\n{body}")
 

@@ -301,7 +301,7 @@ def scan(meeting_id, token):
     if problem:
         return _refusal(meeting, problem)
     return _checked_in(meeting, checkin.check_in(meeting, current_user.id,
-                                                 client_id=request.cookies.get("cid")))
+                                                 client_id=_device_id()))
 
 
 @bp.get("/<int:meeting_id>/c")
@@ -315,7 +315,14 @@ def scan_complete(meeting_id):
     if problem:
         return _refusal(meeting, problem)
     return _checked_in(meeting, checkin.check_in(meeting, current_user.id,
-                                                 client_id=request.cookies.get("cid")))
+                                                 client_id=_device_id()))
+
+
+def _device_id() -> str | None:
+    """The phone's own cookie id (set on its first visit), for the shared-device flag."""
+    from flask import g
+
+    return (request.cookies.get("cid") or g.get("new_client_id") or "")[:64] or None
 
 
 def _refusal(meeting: Meeting, reason: str):
