@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (DateField, FloatField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import LeaveType
@@ -34,7 +34,7 @@ class PlanForm(FlaskForm):
 
     def validate_end(self, field):
         if self.start.data and field.data and field.data <= self.start.data:
-            raise ValueError("结束时间要晚于开始时间")
+            raise ValidationError("结束时间要晚于开始时间")
 
 
 class MoveForm(FlaskForm):
@@ -45,7 +45,7 @@ class MoveForm(FlaskForm):
 
     def validate_end(self, field):
         if self.start.data and field.data and field.data <= self.start.data:
-            raise ValueError("结束时间要晚于开始时间")
+            raise ValidationError("结束时间要晚于开始时间")
 
 
 class CancelForm(FlaskForm):

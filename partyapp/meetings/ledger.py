@@ -77,14 +77,15 @@ def months(period: PeriodRange) -> list[PeriodRange]:
 
 # ---- ledger -------------------------------------------------------------------------------------
 def held_meetings(branch_ids: list[int], first: date, last: date,
-                  kind_id: int | None = None) -> list[Meeting]:
+                  kind_id: int | None = None, *, with_people: bool = True) -> list[Meeting]:
     query = (select(Meeting).where(Meeting.branch_id.in_(branch_ids),
                                    Meeting.status == MeetingStatus.CLOSED,
                                    Meeting.starts_at >= clock.local_datetime(first),
                                    Meeting.starts_at < clock.local_datetime(last + timedelta(days=1)))
-             .options(selectinload(Meeting.kinds), selectinload(Meeting.org),
-                      selectinload(Meeting.host), selectinload(Meeting.recorder))
-             .order_by(Meeting.starts_at))
+             .options(selectinload(Meeting.kinds)).order_by(Meeting.starts_at))
+    if with_people:
+        query = query.options(selectinload(Meeting.org), selectinload(Meeting.host),
+                              selectinload(Meeting.recorder))
     if kind_id:
         query = query.where(Meeting.kinds.any(MeetingKind.id == kind_id))
     return list(db.session.scalars(query))
@@ -165,7 +166,7 @@ def branch_compliance(org_ids: list[int], period: PeriodRange) -> dict[int, Comp
         Organization.active).order_by(Organization.id)))
     kinds = [k for k in active_kinds() if k.period and k.min_per_period > 0]
     meetings = held_meetings(org_ids, period.first - timedelta(days=6),
-                             period.last + timedelta(days=6))
+                             period.last + timedelta(days=6), with_people=False)
     result = {}
     for branch in branches:
         own_groups = [g for g in groups if g.parent_id == branch.id]
