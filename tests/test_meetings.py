@@ -322,3 +322,16 @@ def test_my_page_shows_my_code(client, login, world):
     login(world.member)
     page = text(client.get("/me"))
     assert "我的个人签到码" in page and "今年参会" in page
+
+
+def test_the_names_304_also_matches_the_compressed_etag(client, login, world, meeting):
+    """Behind Flask-Compress the browser holds "<etag>:gzip"; that must still get a 304."""
+    login(world.secretary)
+    first = client.get(f"/meetings/{meeting.id}/screen/names")
+    base = first.headers["ETag"].strip('"')
+    again = client.get(f"/meetings/{meeting.id}/screen/names",
+                       headers={"If-None-Match": f'"{base}:gzip"'})
+    assert again.status_code == 304
+    other = client.get(f"/meetings/{meeting.id}/screen/names",
+                       headers={"If-None-Match": f'"{base}9:gzip"'})
+    assert other.status_code == 200

@@ -219,13 +219,18 @@ def _scan_url(meeting_id: int, token: str) -> str:
 
 def _conditional(body_maker, etag: str):
     """304 when the screen already shows this version; else the fragment with its ETag."""
-    if etag in request.if_none_match:
+    if _already_shown(etag):
         response = make_response("", 304)
     else:
         response = make_response(body_maker())
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache, private"
     return response
+
+
+def _already_shown(etag: str) -> bool:
+    """Flask-Compress stores compressed versions as "<etag>:gzip" (or :br, :zstd)."""
+    return any(tag == etag or tag.startswith(etag + ":") for tag in request.if_none_match)
 
 
 @bp.get("/<int:meeting_id>/screen")
