@@ -112,8 +112,9 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
     if existing is not None:
         return CheckInResult(True, at=existing.at, late=existing.late, already=True,
                              check_in_id=existing.id)
-    row = CheckIn(meeting_id=meeting.id, person_id=person_id, at=at, method=method,
-                  late=is_late(meeting, at), client_id=client_id, recorded_by_id=recorded_by_id,
+    late = is_late(meeting, at)
+    row = CheckIn(meeting_id=meeting.id, person_id=person_id, at=at, method=method, late=late,
+                  client_id=client_id, recorded_by_id=recorded_by_id,
                   flag_shared_device=same_device > 0)
     db.session.add(row)
     if leave_id is not None:   # on leave but came after all: the leave is withdrawn
@@ -122,11 +123,13 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
     if same_device:
         _flag_device(meeting.id, client_id)
     try:
+        db.session.flush()
+        row_id = row.id
         db.session.commit()
     except IntegrityError:     # the same person's other request won the race
         db.session.rollback()
         return _existing_result(meeting.id, person_id)
-    return CheckInResult(True, at=row.at, late=row.late, check_in_id=row.id)
+    return CheckInResult(True, at=at, late=late, check_in_id=row_id)
 
 
 def _person_state(meeting_id: int, person_id: int, client_id: str | None):

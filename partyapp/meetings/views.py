@@ -3,6 +3,7 @@ mode, closing, ledger and compliance. Thin: parse, call a service, render or red
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 from datetime import datetime
 
 import qrcode
@@ -305,8 +306,8 @@ def scan(meeting_id, token):
                                                            meeting_id=meeting.id)))
     if problem:
         return _refusal(meeting, problem)
-    return _checked_in(meeting, checkin.check_in(meeting, current_user.id,
-                                                 client_id=_device_id()))
+    shown = _snapshot(meeting)   # read before the commit expires the row
+    return _checked_in(shown, checkin.check_in(meeting, current_user.id, client_id=_device_id()))
 
 
 @bp.get("/<int:meeting_id>/c")
@@ -319,8 +320,13 @@ def scan_complete(meeting_id):
     problem = checkin.pending_scan_ok(session.pop(PENDING_KEY, None), meeting.id)
     if problem:
         return _refusal(meeting, problem)
-    return _checked_in(meeting, checkin.check_in(meeting, current_user.id,
-                                                 client_id=_device_id()))
+    shown = _snapshot(meeting)   # read before the commit expires the row
+    return _checked_in(shown, checkin.check_in(meeting, current_user.id, client_id=_device_id()))
+
+
+def _snapshot(meeting: Meeting) -> SimpleNamespace:
+    return SimpleNamespace(id=meeting.id, topic=meeting.topic, lat=meeting.lat,
+                           checkin_opens_minutes=meeting.checkin_opens_minutes)
 
 
 def _device_id() -> str | None:
@@ -332,15 +338,27 @@ def _device_id() -> str | None:
 
 def _refusal(meeting: Meeting, reason: str):
     status = 403 if reason == "not_on_list" else 200
-    return render_template("meetings/checked_in.html", meeting=meeting, result=None,
-                           reason=checkin.reason_text(reason, meeting)), status
+    return _scan_page(meeting, None, checkin.reason_text(reason, meeting)), status
 
 
 def _checked_in(meeting: Meeting, result: checkin.CheckInResult):
     if not result.ok:
         return _refusal(meeting, result.reason)
-    return render_template("meetings/checked_in.html", meeting=meeting, result=result,
-                           reason=None, position_form=PositionForm())
+    return _scan_page(meeting, result, None)
+
+
+def _scan_page(meeting: Meeting, result, reason: str | None) -> str:
+    """The page a phone sees after scanning. This is the hot path (a whole branch scans within
+    a minute), so it is a small standalone page rendered without the layout's context
+    processors (no inbox count query, no tab bar) from values read before the commit."""
+    from flask_wtf.csrf import generate_csrf
+
+    from ..web import is_care_mode
+
+    wants_position = result is not None and meeting.lat is not None
+    return current_app.jinja_env.get_template("meetings/scan_result.html").render(
+        meeting=meeting, result=result, reason=reason, care_mode=is_care_mode(),
+        csrf=generate_csrf() if wants_position else None, wants_position=wants_position)
 
 
 @bp.post("/checkin/<int:check_in_id>/position")
