@@ -9,11 +9,13 @@ import base64
 import hashlib
 import hmac
 import math
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -98,33 +100,41 @@ class CheckInResult:
     check_in_id: int | None = None
 
 
+@dataclass
+class PersonState:
+    meeting: Meeting | None
+    on_list: bool = False
+    existing: CheckIn | None = None
+    leave_id: int | None = None       # pending or approved leave, withdrawn if they come
+    same_device: int = 0              # other people already checked in from this phone
+
+
 def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR,
              client_id: str | None = None, recorded_by_id: int | None = None,
-             enforce_window: bool = True) -> CheckInResult:
-    """Check one person in. One read, one insert; a second scan returns the first time."""
+             enforce_window: bool = True, state: PersonState | None = None) -> CheckInResult:
+    """Check one person in: one read (possibly done already by the caller), one insert;
+    a second scan returns the first time."""
     at = clock.now()
     problem = window_problem(meeting, at)
     if problem and (enforce_window or problem in ("cancelled", "closed")):
         return CheckInResult(False, problem)
-    on_list, existing, leave_id, same_device = _person_state(meeting.id, person_id, client_id)
-    if not on_list:
+    state = state or _person_state(meeting.id, person_id, client_id)
+    if not state.on_list:
         return CheckInResult(False, "not_on_list")
-    if existing is not None:
-        return CheckInResult(True, at=existing.at, late=existing.late, already=True,
-                             check_in_id=existing.id)
+    if state.existing is not None:
+        return CheckInResult(True, at=state.existing.at, late=state.existing.late, already=True,
+                             check_in_id=state.existing.id)
     late = is_late(meeting, at)
-    row = CheckIn(meeting_id=meeting.id, person_id=person_id, at=at, method=method, late=late,
-                  client_id=client_id, recorded_by_id=recorded_by_id,
-                  flag_shared_device=same_device > 0)
-    db.session.add(row)
-    if leave_id is not None:   # on leave but came after all: the leave is withdrawn
-        db.session.execute(update(LeaveRequest).where(LeaveRequest.id == leave_id)
-                           .values(status=LeaveStatus.WITHDRAWN))
-    if same_device:
-        _flag_device(meeting.id, client_id)
     try:
-        db.session.flush()
-        row_id = row.id
+        row_id = db.session.execute(_insert_statement(), dict(
+            meeting_id=meeting.id, person_id=person_id, at=at, method=method, late=late,
+            client_id=client_id, recorded_by_id=recorded_by_id,
+            flag_shared_device=state.same_device > 0, flag_far=False)).scalar_one()
+        if state.leave_id is not None:   # on leave but came after all: the leave is withdrawn
+            db.session.execute(update(LeaveRequest).where(LeaveRequest.id == state.leave_id)
+                               .values(status=LeaveStatus.WITHDRAWN))
+        if state.same_device:
+            _flag_device(meeting.id, client_id)
         db.session.commit()
     except IntegrityError:     # the same person's other request won the race
         db.session.rollback()
@@ -132,27 +142,38 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
     return CheckInResult(True, at=at, late=late, check_in_id=row_id)
 
 
-def _person_state(meeting_id: int, person_id: int, client_id: str | None):
-    """(on the list?, existing check-in, open leave id, other people checked in from this
-    phone) in one query."""
-    same_device = (select(func.count(CheckIn.id)).where(
-        CheckIn.meeting_id == meeting_id, CheckIn.client_id == client_id,
-        CheckIn.person_id != person_id).scalar_subquery() if client_id else None)
-    columns = [MeetingAttendee.person_id, CheckIn, LeaveRequest.id]
-    if same_device is not None:
-        columns.append(same_device)
-    row = db.session.execute(
-        select(*columns)
-        .select_from(MeetingAttendee)
-        .outerjoin(CheckIn, and_(CheckIn.meeting_id == meeting_id, CheckIn.person_id == person_id))
-        .outerjoin(LeaveRequest, and_(
-            LeaveRequest.meeting_id == meeting_id, LeaveRequest.person_id == person_id,
-            LeaveRequest.status.in_((LeaveStatus.PENDING, LeaveStatus.APPROVED))))
-        .where(MeetingAttendee.meeting_id == meeting_id, MeetingAttendee.person_id == person_id)
-    ).first()
+@cache
+def _state_statement():
+    """Built once: constructing the expression costs more than running it."""
+    meeting_id, person_id = bindparam("meeting_id"), bindparam("person_id")
+    same_device = select(func.count(CheckIn.id)).where(
+        CheckIn.meeting_id == meeting_id, CheckIn.client_id == bindparam("client_id"),
+        CheckIn.person_id != person_id).scalar_subquery()
+    existing = aliased(CheckIn)
+    return (select(Meeting, MeetingAttendee.person_id, existing, LeaveRequest.id, same_device)
+            .outerjoin(MeetingAttendee, and_(MeetingAttendee.meeting_id == Meeting.id,
+                                             MeetingAttendee.person_id == person_id))
+            .outerjoin(existing, and_(existing.meeting_id == Meeting.id,
+                                      existing.person_id == person_id))
+            .outerjoin(LeaveRequest, and_(
+                LeaveRequest.meeting_id == Meeting.id, LeaveRequest.person_id == person_id,
+                LeaveRequest.status.in_((LeaveStatus.PENDING, LeaveStatus.APPROVED))))
+            .where(Meeting.id == meeting_id))
+
+
+@cache
+def _insert_statement():
+    return insert(CheckIn).returning(CheckIn.id)
+
+
+def _person_state(meeting_id: int, person_id: int, client_id: str | None) -> PersonState:
+    """The meeting, and whether the person is on its list, already checked in, on leave, and
+    how many others used this phone — in ONE query (the hot path of a scan)."""
+    row = db.session.execute(_state_statement(), {
+        "meeting_id": meeting_id, "person_id": person_id, "client_id": client_id}).first()
     if row is None:
-        return False, None, None, 0
-    return True, row[1], row[2], (row[3] if same_device is not None else 0) or 0
+        return PersonState(None)
+    return PersonState(row[0], row[1] is not None, row[2], row[3], row[4] or 0)
 
 
 def _flag_device(meeting_id: int, client_id: str) -> None:

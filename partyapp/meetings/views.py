@@ -295,19 +295,29 @@ PENDING_KEY = "pending_checkin"
 
 @bp.get("/<int:meeting_id>/c/<token>")
 def scan(meeting_id, token):
-    meeting = _meeting(meeting_id)
-    problem = checkin.token_problem(meeting.id, token)
     if not current_user.is_authenticated:
-        if problem:
-            return _refusal(meeting, problem)
-        session[PENDING_KEY] = {"meeting_id": meeting.id, "scanned_at": clock.now().timestamp()}
-        flash("请先登录，登录后自动完成签到。", "info")
-        return redirect(url_for("auth.login", next=url_for("meetings.scan_complete",
-                                                           meeting_id=meeting.id)))
+        return _scan_logged_out(_meeting(meeting_id), token)
+    device = _device_id()
+    state = checkin._person_state(meeting_id, current_user.id, device)   # the one read
+    if state.meeting is None:
+        abort(404)
+    shown = _snapshot(state.meeting)   # read before the commit expires the row
+    problem = checkin.token_problem(meeting_id, token)
+    if problem:
+        return _refusal(shown, problem)
+    return _checked_in(shown, checkin.check_in(state.meeting, current_user.id, client_id=device,
+                                               state=state))
+
+
+def _scan_logged_out(meeting: Meeting, token: str):
+    """Remember the scan for 10 minutes; the log-in page comes back to scan_complete."""
+    problem = checkin.token_problem(meeting.id, token)
     if problem:
         return _refusal(meeting, problem)
-    shown = _snapshot(meeting)   # read before the commit expires the row
-    return _checked_in(shown, checkin.check_in(meeting, current_user.id, client_id=_device_id()))
+    session[PENDING_KEY] = {"meeting_id": meeting.id, "scanned_at": clock.now().timestamp()}
+    flash("请先登录，登录后自动完成签到。", "info")
+    return redirect(url_for("auth.login", next=url_for("meetings.scan_complete",
+                                                       meeting_id=meeting.id)))
 
 
 @bp.get("/<int:meeting_id>/c")
