@@ -127,11 +127,20 @@ def token_maker():
     from partyapp import create_app
     from partyapp.meetings.checkin import make_token
 
+    from partyapp.meetings.checkin import current_slot
+
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    made: dict[tuple[int, int], str] = {}
+    lock = threading.Lock()
 
     def make(meeting_id: int) -> str:
-        with app.app_context():
-            return make_token(meeting_id)
+        """The token the screen shows right now (computed once per 15-second slot)."""
+        key = (meeting_id, current_slot())
+        with lock:
+            if key not in made:
+                with app.app_context():
+                    made[key] = make_token(meeting_id, key[1])
+            return made[key]
 
     return make
 

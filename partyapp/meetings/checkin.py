@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import math
 from functools import cache
+from types import SimpleNamespace
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -150,7 +151,13 @@ def _state_statement():
         CheckIn.meeting_id == meeting_id, CheckIn.client_id == bindparam("client_id"),
         CheckIn.person_id != person_id).scalar_subquery()
     existing = aliased(CheckIn)
-    return (select(Meeting, MeetingAttendee.person_id, existing, LeaveRequest.id, same_device)
+    return (select(Meeting.id, Meeting.topic, Meeting.status, Meeting.starts_at, Meeting.ends_at,
+                   Meeting.checkin_opens_minutes, Meeting.late_after_minutes, Meeting.lat,
+                   MeetingAttendee.person_id.label("attendee_id"),
+                   existing.id.label("existing_id"), existing.at.label("existing_at"),
+                   existing.late.label("existing_late"), LeaveRequest.id.label("leave_id"),
+                   same_device.label("same_device"))
+            .select_from(Meeting)
             .outerjoin(MeetingAttendee, and_(MeetingAttendee.meeting_id == Meeting.id,
                                              MeetingAttendee.person_id == person_id))
             .outerjoin(existing, and_(existing.meeting_id == Meeting.id,
@@ -173,7 +180,11 @@ def _person_state(meeting_id: int, person_id: int, client_id: str | None) -> Per
         "meeting_id": meeting_id, "person_id": person_id, "client_id": client_id}).first()
     if row is None:
         return PersonState(None)
-    return PersonState(row[0], row[1] is not None, row[2], row[3], row[4] or 0)
+    existing = None if row.existing_id is None else SimpleNamespace(
+        id=row.existing_id, at=row.existing_at, late=row.existing_late)
+    # Plain columns, not an ORM object: the row has every field check_in() reads.
+    return PersonState(row, row.attendee_id is not None, existing, row.leave_id,
+                       row.same_device or 0)
 
 
 def _flag_device(meeting_id: int, client_id: str) -> None:
