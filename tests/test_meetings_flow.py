@@ -362,3 +362,21 @@ def test_my_meetings_page_shows_rate_and_history(client, login, world, held):
     page = text(client.get("/meetings/"))
     assert "100%" in page and "✓ 迟到" in page
     assert "会议台账" in page
+
+
+def test_the_town_admin_changes_a_frequency_and_compliance_follows(client, login, world, frozen):
+    frozen(START)
+    kind = services.kind_by_code("party_lecture")
+    db.session.commit()
+    login(world.town_admin)
+    assert "党课" in text(client.get("/meetings/kinds"))
+    client.post(f"/meetings/kinds/{kind.id}", data={
+        f"k{kind.id}-period": "month", f"k{kind.id}-min_per_period": "2", f"k{kind.id}-active": "1"})
+    november = ledger.branch_compliance([world.branch.id], ledger.parse_period("2026-11"))
+    lectures = [(m.kind.name, m.period_label, m.required) for m in november[world.branch.id].missing
+                if m.kind.code == "party_lecture"]
+    assert lectures == [("党课", "11月", 2)]
+    assert db.session.scalar(select(AuditEntry.action).where(
+        AuditEntry.entity == "meeting_kind")) == "meeting_kind.update"
+    login(world.secretary)
+    assert client.get("/meetings/kinds").status_code == 403

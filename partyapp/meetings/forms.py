@@ -79,3 +79,10 @@ class ManualForm(FlaskForm):
 class PositionForm(FlaskForm):
     lat = FloatField(validators=[InputRequired(), NumberRange(-90, 90)])
     lng = FloatField(validators=[InputRequired(), NumberRange(-180, 180)])
+
+
+class KindForm(FlaskForm):
+    period = SelectField("频次", choices=[SelectChoice("week", "每周"), SelectChoice("month", "每月"),
+                                        SelectChoice("quarter", "每季度"), SelectChoice("", "不定期")])
+    min_per_period = IntegerField("每期至少几次", validators=[InputRequired(), NumberRange(0, 10)])
+    active = SelectField("启用", choices=[SelectChoice("1", "启用"), SelectChoice("0", "停用")])

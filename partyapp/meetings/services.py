@@ -553,3 +553,13 @@ def me_section(person):
         return None
     code = active_code(person.id)
     return "meetings/_me_section.html", {"counts": my_year_counts(person.id), "code": code}
+
+
+def update_kind(actor, kind: MeetingKind, period: str | None, min_per_period: int,
+                active: bool) -> None:
+    """The town admin edits a kind's required frequency (audited)."""
+    audit.record(actor, "meeting_kind.update", "meeting_kind", kind.id, code=kind.code,
+                 before=[kind.period, kind.min_per_period, kind.active],
+                 after=[period, min_per_period, active])
+    kind.period, kind.min_per_period, kind.active = period, min_per_period, active
+    db.session.commit()

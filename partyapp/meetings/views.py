@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
-from ..authz import can, home_branch, require
+from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db
 from ..models import Organization, Person, Role
 from . import bp, checkin, ledger, services
-from .forms import (CancelForm, CodeForm, DecideForm, LeaveForm, ManualForm, MinutesForm,
+from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
                     MoveForm, PlanForm, PositionForm)
 from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingAttendee, MeetingKind
 
@@ -544,6 +544,44 @@ def reissue_code(person_id):
     db.session.commit()
     flash(f"已为{person.name}换发新签到码，旧码作废。", "success")
     return redirect(url_for("meetings.code_sheet", branch_id=branch.id), code=303)
+
+
+# ---- kinds and frequencies (town admin) ---------------------------------------------------------
+def _require_town_admin() -> None:
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    if not orgs_where(current_user, "town.manage"):
+        abort(403)
+
+
+@bp.get("/kinds")
+def kinds():
+    _require_town_admin()
+    all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    if not all_kinds:
+        services.ensure_default_kinds()
+        db.session.commit()
+        all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    forms = {k.id: KindForm(prefix=f"k{k.id}", data={
+        "period": k.period or "", "min_per_period": k.min_per_period,
+        "active": "1" if k.active else "0"}) for k in all_kinds}
+    return render_template("meetings/kinds.html", kinds=all_kinds, forms=forms)
+
+
+@bp.post("/kinds/<int:kind_id>")
+def update_kind(kind_id):
+    _require_town_admin()
+    kind = db.session.get(MeetingKind, kind_id)
+    if kind is None:
+        abort(404)
+    form = KindForm(prefix=f"k{kind.id}")
+    if form.validate_on_submit():
+        services.update_kind(current_user, kind, form.period.data or None,
+                             form.min_per_period.data, form.active.data == "1")
+        flash(f"已保存：{kind.name}", "success")
+    else:
+        flash("请检查填写的频次和次数。", "error")
+    return redirect(url_for("meetings.kinds"), code=303)
 
 
 __all__ = ["MeetingAttendee"]

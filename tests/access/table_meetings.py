@@ -10,6 +10,7 @@ LEDGER = frozenset({"recorder", "secretary", "town_admin"})
 ROSTER = frozenset({"secretary", "town_admin"})
 PLANNERS = frozenset({"group_leader", "secretary", "other_branch_secretary"})
 SECRETARY = frozenset({"secretary"})
+TOWN_ADMINS = frozenset({"town_admin", "other_town_admin"})
 SECRET_TOPIC = "甲一村内部会议主题"
 
 
@@ -30,7 +31,9 @@ def populate(world):
     study = MakeUpStudy(meeting_id=spare.id, person_id=world.member.id, due_on=clock.today())
     db.session.add_all([check_in, leave, study])
     db.session.commit()
-    world.extra.update(meeting=meeting.id, spare=spare.id, check_in=check_in.id, leave=leave.id,
+    from partyapp.meetings.services import kind_by_code
+
+    world.extra.update(kind=kind_by_code("party_lecture").id, meeting=meeting.id, spare=spare.id, check_in=check_in.id, leave=leave.id,
                        study=study.id)
 
 
@@ -47,6 +50,12 @@ TOPIC = lambda w: SECRET_TOPIC                            # noqa: E731
 
 ROUTES = {
     "meetings.index": Access(LOGGED_IN),
+    "meetings.kinds": Access(TOWN_ADMINS),
+    "meetings.update_kind": Access(TOWN_ADMINS, method="POST",
+                                   params=lambda w: {"kind_id": w.extra["kind"]},
+                                   data=lambda w: {f"k{w.extra['kind']}-period": "quarter",
+                                                   f"k{w.extra['kind']}-min_per_period": "1",
+                                                   f"k{w.extra['kind']}-active": "1"}),
     "meetings.detail": Access(BRANCH_INSIDERS, params=M, secret=TOPIC),
     "meetings.plan": Access(PLANNERS),
     "meetings.publish": Access(SECRETARY, params=SPARE, method="POST"),
