@@ -380,3 +380,17 @@ def test_the_town_admin_changes_a_frequency_and_compliance_follows(client, login
         AuditEntry.entity == "meeting_kind")) == "meeting_kind.update"
     login(world.secretary)
     assert client.get("/meetings/kinds").status_code == 403
+
+
+def test_a_plan_may_name_its_own_list(client, login, world, frozen):
+    frozen(START)
+    login(world.secretary)
+    kinds = {k.code: k.id for k in services.active_kinds()}
+    client.post("/meetings/plan", data={
+        "org_id": world.branch.id, "kind_ids": [kinds["branch_committee"]], "topic": "支委会",
+        "day": "2026-11-26", "start": "09:00", "end": "10:00", "host_id": "0", "recorder_id": "0",
+        "attendee_ids": [world.secretary.id, world.recorder.id],
+        "checkin_opens_minutes": "30", "late_after_minutes": "10"})
+    meeting = db.session.scalar(select(Meeting))
+    assert sorted(services.attendee_ids(meeting.id)) == sorted([world.secretary.id,
+                                                                world.recorder.id])

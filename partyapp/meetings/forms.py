@@ -25,6 +25,8 @@ class PlanForm(FlaskForm):
     place = StringField("地点", validators=[Optional(), Length(max=120)])
     host_id = SelectField("主持人", coerce=int, validators=[Optional()])
     recorder_id = SelectField("记录人", coerce=int, validators=[Optional()])
+    attendee_ids = CheckboxList("只请以下人员参加（不选则为所选组织全体党员）", coerce=int,
+                                validators=[Optional()])
     lat = FloatField("纬度", validators=[Optional(), NumberRange(-90, 90)])
     lng = FloatField("经度", validators=[Optional(), NumberRange(-180, 180)])
     checkin_opens_minutes = IntegerField("提前多少分钟开放签到", default=30,

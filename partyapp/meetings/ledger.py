@@ -156,10 +156,12 @@ class Compliance:
         return not self.missing
 
 
-def branch_compliance(org_ids: list[int], period: PeriodRange) -> dict[int, Compliance]:
-    """Which required meetings each branch has not held in the period (fixed query count).
-    Monthly kinds per month, weekly kinds per week (by its Monday), quarterly kinds when the
-    period is a quarter (or the last month of one)."""
+def branch_compliance(org_ids: list[int], period: PeriodRange | str) -> dict[int, Compliance]:
+    """Which required meetings each branch has not held in the period ("2026-Q4", "2026-11"
+    or a PeriodRange), in a fixed number of queries. Monthly kinds per month, weekly kinds per
+    week (by its Monday), quarterly kinds when the period is a quarter (or its last month)."""
+    if isinstance(period, str):
+        period = parse_period(period)
     branches = list(db.session.scalars(select(Organization).where(Organization.id.in_(org_ids))))
     groups = list(db.session.scalars(select(Organization).where(
         Organization.parent_id.in_(org_ids), Organization.kind == OrgKind.GROUP,

@@ -98,6 +98,7 @@ def _plan_choices(form: PlanForm, orgs: list[Organization]) -> None:
     form.host_id.choices = [SelectChoice(0, "（暂不指定）")] + [SelectChoice(p.id, p.name)
                                                                for p in people]
     form.recorder_id.choices = list(form.host_id.choices)
+    form.attendee_ids.choices = [SelectChoice(p.id, p.name) for p in people]
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -117,7 +118,7 @@ def plan():
             starts_at=_local(form.day.data, form.start.data),
             ends_at=_local(form.day.data, form.end.data), place=(form.place.data or "").strip(),
             host_id=form.host_id.data or None, recorder_id=form.recorder_id.data or None,
-            lat=form.lat.data, lng=form.lng.data,
+            attendee_ids=form.attendee_ids.data or None, lat=form.lat.data, lng=form.lng.data,
             checkin_opens_minutes=form.checkin_opens_minutes.data,
             late_after_minutes=form.late_after_minutes.data))
         db.session.commit()
