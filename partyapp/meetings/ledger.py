@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import audit, clock
+from .. import clock
 from ..extensions import db
-from ..models import Membership, Organization, OrgKind, Role
+from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify
-from .models import ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period
-from .services import active_kinds, attendee_rows, meeting_counts, _active_role_filter
+from .models import CheckIn, ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period
+from .services import active_kinds, attendee_rows, meeting_counts, active_role_filter
 
 
 # ---- periods -----------------------------------------------------------------------------------
@@ -92,9 +92,7 @@ def held_meetings(branch_ids: list[int], first: date, last: date,
 
 
 def flagged_check_ins(meeting_ids: list[int]):
-    from ..models import Person
-    from .models import CheckIn
-
+    """Check-ins the anti-proxy checks flagged (far from the venue, one phone for several)."""
     if not meeting_ids:
         return []
     return list(db.session.execute(
@@ -255,10 +253,7 @@ def _secretaries(branch_ids: list[int]) -> dict[int, list[int]]:
     for org_id, person_id in db.session.execute(select(Membership.org_id, Membership.person_id)
                                                 .where(Membership.org_id.in_(branch_ids),
                                                        Membership.role == Role.SECRETARY,
-                                                       _active_role_filter())):
+                                                       active_role_filter())):
         found.setdefault(org_id, []).append(person_id)
     return found
 
-
-__all__ = ["branch_compliance", "ledger", "export_workbook", "send_compliance_reminders",
-           "parse_period", "quarter_range", "month_range", "audit"]

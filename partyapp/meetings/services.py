@@ -52,7 +52,7 @@ def branch_of(org: Organization) -> Organization:
     return org.parent if org.kind == OrgKind.GROUP and org.parent is not None else org
 
 
-def _active_role_filter():
+def active_role_filter():
     today = clock.today()
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
 
@@ -65,7 +65,7 @@ def default_attendee_ids(org: Organization, kinds: list[MeetingKind]) -> list[in
     rows = db.session.execute(
         select(Membership.person_id).join(Membership.org).join(Person, Person.id == Membership.person_id)
         .where(Organization.path.startswith(org.path), Membership.role.in_(roles),
-               _active_role_filter(), Person.active)
+               active_role_filter(), Person.active)
         .distinct())
     return sorted({row[0] for row in rows})
 
@@ -74,7 +74,7 @@ def branch_people(branch: Organization) -> list[Person]:
     """Everyone holding a role in the branch or its groups (the choice list for a plan)."""
     return list(db.session.scalars(
         select(Person).join(Membership, Membership.person_id == Person.id).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), _active_role_filter(), Person.active)
+        .where(Organization.path.startswith(branch.path), active_role_filter(), Person.active)
         .distinct().order_by(Person.name_pinyin)))
 
 
@@ -344,7 +344,7 @@ def request_leave(person, meeting: Meeting, leave_type: str, reason: str) -> str
 
 def _leave_approver_ids(branch: Organization) -> list[int]:
     return list(db.session.scalars(select(Membership.person_id).where(
-        Membership.org_id == branch.id, _active_role_filter(),
+        Membership.org_id == branch.id, active_role_filter(),
         Membership.role.in_((Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER)))))
 
 

@@ -20,7 +20,7 @@ from ..models import Organization, Person, Role
 from . import bp, checkin, ledger, services
 from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
                     MoveForm, PlanForm, PositionForm)
-from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingAttendee, MeetingKind
+from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -584,5 +584,3 @@ def update_kind(kind_id):
         flash("请检查填写的频次和次数。", "error")
     return redirect(url_for("meetings.kinds"), code=303)
 
-
-__all__ = ["MeetingAttendee"]
