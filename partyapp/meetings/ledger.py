@@ -142,6 +142,11 @@ class Missing:
     period_label: str
     held: int
     required: int
+    last: date          # the last day of the week/month/quarter it is due in
+
+    @property
+    def still_open(self) -> bool:
+        return self.last >= clock.today()
 
 
 @dataclass
@@ -198,7 +203,7 @@ def _missing(branch, groups, kind, meetings, period) -> list[Missing]:
             held = sum(1 for m in meetings if kind in m.kinds and _org_matches(m, org, kind)
                        and first <= clock.local_date(m.starts_at) <= last)
             if held < kind.min_per_period:
-                found.append(Missing(org, kind, label, held, kind.min_per_period))
+                found.append(Missing(org, kind, label, held, kind.min_per_period, last))
     return found
 
 
