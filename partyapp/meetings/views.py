@@ -84,6 +84,7 @@ def detail(meeting_id):
         can_plan=can(current_user, "meeting.plan", meeting.org),
         can_run=can(current_user, "meeting.run", meeting.org, extra_roles=roles),
         can_approve=can(current_user, "leave.approve", meeting.branch),
+        can_amend=meeting.is_closed and can(current_user, "meeting.amend", meeting.org),
         decide_form=DecideForm(), cancel_form=CancelForm())
 
 
