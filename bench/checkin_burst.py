@@ -243,6 +243,9 @@ def main() -> dict:
         "ratio": round(rps / baseline_rps, 3),
         "double_errors": sum(1 for r in doubles if r[1] != 200 or "已签到" not in r[2]),
         "double_stored": stored_check_ins(url, double_id),
+        # context, not targets: the baseline's own latency under the same load
+        "baseline_p95_ms": round(percentile([r[0] * 1000 for r in base_results], 0.95), 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
