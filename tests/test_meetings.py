@@ -335,3 +335,14 @@ def test_the_names_304_also_matches_the_compressed_etag(client, login, world, me
     other = client.get(f"/meetings/{meeting.id}/screen/names",
                        headers={"If-None-Match": f'"{base}9:gzip"'})
     assert other.status_code == 200
+
+
+def test_the_recorder_sees_the_flags_on_the_meeting_page(client, login, world, meeting):
+    login(world.member)
+    scan(client, meeting)
+    login(world.group_leader)
+    scan(client, meeting)
+    login(world.recorder)
+    assert text(client.get(f"/meetings/{meeting.id}")).count("⚠ 同一手机多人签到") == 2
+    login(world.member)
+    assert "⚠ 同一手机多人签到" not in text(client.get(f"/meetings/{meeting.id}"))

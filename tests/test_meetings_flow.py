@@ -394,3 +394,19 @@ def test_a_plan_may_name_its_own_list(client, login, world, frozen):
     meeting = db.session.scalar(select(Meeting))
     assert sorted(services.attendee_ids(meeting.id)) == sorted([world.secretary.id,
                                                                 world.recorder.id])
+
+
+def test_the_demo_has_closed_meetings_with_check_ins_and_one_about_to_start(app_ctx, frozen):
+    from partyapp.demo import seed_demo
+
+    frozen(START)
+    ctx = seed_demo("pbkdf2:sha256:1000$x$y")
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
+    assert [m.status for m in meetings] == ["closed"] * 4 + ["published"] + \
+        ["closed"] * 4 + ["published"]
+    soon = meetings[4]
+    assert soon.starts_at == START + timedelta(minutes=10)
+    assert soon.branch_id == ctx.villages["donghu"].id
+    counts = services.meeting_counts([meetings[0].id])[meetings[0].id]
+    # 19 members expected; every 6th (4 people) stays away; one approved leave among them.
+    assert (counts.expected, counts.present, counts.on_leave) == (19, 15, 1)
