@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import zxingcpp
 from PIL import Image
+from flask import request, request_finished
 from playwright.sync_api import expect
 
 from partyapp import clock
@@ -22,6 +23,13 @@ def test_a_phone_scans_the_screen_and_the_count_shows_1(app_ctx, live_server, de
     meeting = make_meeting(world.branch, starts_at=clock.now() - timedelta(minutes=2),
                            host=world.secretary, recorder=world.recorder)
     screen = desktop.new_page()
+    polls = []
+
+    def record(sender, response, **extra):
+        if request.path.endswith("/screen/names"):
+            polls.append(response.status_code)
+
+    request_finished.connect(record, app_ctx)
     browser_login(screen, live_server, world.secretary.phone)
     screen.goto(f"{live_server}/meetings/{meeting.id}/screen")
     expect(screen.locator("#screen-count")).to_have_text("0")
@@ -38,4 +46,9 @@ def test_a_phone_scans_the_screen_and_the_count_shows_1(app_ctx, live_server, de
 
     expect(screen.locator("#screen-count")).to_have_text("1", timeout=5000)
     expect(screen.locator(".screen__names")).to_contain_text("普通党员")
+    # Nothing changed since: the browser revalidates with If-None-Match and gets a 304
+    # (Playwright reports the cached 200, so this is counted on the server).
+    screen.wait_for_timeout(3500)
+    request_finished.disconnect(record, app_ctx)
+    assert 304 in polls, polls
     screen.screenshot(path=os.path.join(screenshot_dir, "meetings-screen.png"))
