@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "meeting.plan": _OFFICERS | {Role.GROUP_LEADER},
     "meeting.run": _OFFICERS | {Role.RECORDER},
     "meeting.view": _ALL_INSIDE,
+    "meeting.amend": {Role.SECRETARY, Role.DEPUTY_SECRETARY},  # edit a closed record (audited)
+    "meeting.ledger": _OFFICERS | {Role.RECORDER, Role.TOWN_ADMIN},  # 台账, compliance, export
     "leave.approve": _OFFICERS,
     "opinion.handle": _OFFICERS | {Role.COMMITTEE},
     "opinion.assign": {Role.SECRETARY, Role.DEPUTY_SECRETARY},

@@ -17,12 +17,12 @@ OWN_BRANCH = {
     "group_leader": {"branch.view", "meeting.attend", "meeting.view", "commitment.own",
                      "review.vote", "rating.view"},
     "recorder": {"branch.view", "meeting.attend", "meeting.view", "meeting.run", "roster.view",
-                 "commitment.own", "review.vote", "rating.view"},
+                 "meeting.ledger", "commitment.own", "review.vote", "rating.view"},
     "secretary": set(authz.PERMISSIONS) - {"opinion.supervise", "town.oversee", "town.manage",
                                            "calendar.manage"},
     "villager_rep": {"branch.view", "meeting.attend", "meeting.view", "review.vote", "rating.view"},
     "town_admin": {"branch.view", "roster.view", "roster.manage", "audit.view", "meeting.view",
-                   "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
+                   "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
                    "rating.view"},
 }
 

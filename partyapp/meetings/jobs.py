@@ -1,0 +1,9 @@
+"""Clock jobs of the meetings feature (each idempotent: it claims its work first)."""
+from ..scheduler import Job
+from .ledger import send_compliance_reminders
+from .services import send_day_before_reminders
+
+JOBS = [
+    Job("meetings-day-before-reminders", send_day_before_reminders, minutes=15),
+    Job("meetings-compliance-reminders", send_compliance_reminders, minutes=60),
+]

@@ -1,0 +1,264 @@
+"""台账 (the ledger of held meetings), compliance under the configured frequencies, the Excel
+export and the monthly reminder to the secretary."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..extensions import db
+from ..models import Membership, Organization, OrgKind, Person, Role
+from ..notify.services import notify
+from .models import CheckIn, ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period
+from .services import active_kinds, attendee_rows, meeting_counts, active_role_filter
+
+
+# ---- periods -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PeriodRange:
+    key: str        # "2026-Q4" or "2026-11"
+    label: str      # "2026年第4季度" / "2026年11月"
+    first: date
+    last: date
+
+
+def quarter_range(year: int, quarter: int) -> PeriodRange:
+    first = date(year, 3 * quarter - 2, 1)
+    return PeriodRange(f"{year}-Q{quarter}", f"{year}年第{quarter}季度", first,
+                       _month_end(year, 3 * quarter))
+
+
+def month_range(year: int, month: int) -> PeriodRange:
+    return PeriodRange(f"{year}-{month:02d}", f"{year}年{month}月", date(year, month, 1),
+                       _month_end(year, month))
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def parse_period(text: str | None) -> PeriodRange:
+    """"2026-Q4" or "2026-11"; anything else means the current quarter."""
+    try:
+        year_text, _, rest = (text or "").partition("-")
+        year = int(year_text)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+        if rest.upper().startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
+            return quarter_range(year, int(rest[1:]))
+        if rest.isdigit() and 1 <= int(rest) <= 12:
+            return month_range(year, int(rest))
+    except ValueError:
+        pass
+    today = clock.today()
+    return quarter_range(today.year, (today.month - 1) // 3 + 1)
+
+
+def mondays(period: PeriodRange) -> list[date]:
+    """The weeks of a period: a week belongs to the month of its Monday."""
+    first = period.first + timedelta(days=(7 - period.first.weekday()) % 7)
+    return [first + timedelta(weeks=n) for n in range((period.last - first).days // 7 + 1)]
+
+
+def months(period: PeriodRange) -> list[PeriodRange]:
+    found, day = [], period.first
+    while day <= period.last:
+        found.append(month_range(day.year, day.month))
+        day = found[-1].last + timedelta(days=1)
+    return found
+
+
+# ---- ledger -------------------------------------------------------------------------------------
+def held_meetings(branch_ids: list[int], first: date, last: date,
+                  kind_id: int | None = None, *, with_people: bool = True) -> list[Meeting]:
+    query = (select(Meeting).where(Meeting.branch_id.in_(branch_ids),
+                                   Meeting.status == MeetingStatus.CLOSED,
+                                   Meeting.starts_at >= clock.local_datetime(first),
+                                   Meeting.starts_at < clock.local_datetime(last + timedelta(days=1)))
+             .options(selectinload(Meeting.kinds)).order_by(Meeting.starts_at))
+    if with_people:
+        query = query.options(selectinload(Meeting.org), selectinload(Meeting.host),
+                              selectinload(Meeting.recorder))
+    if kind_id:
+        query = query.where(Meeting.kinds.any(MeetingKind.id == kind_id))
+    return list(db.session.scalars(query))
+
+
+def flagged_check_ins(meeting_ids: list[int]):
+    """Check-ins the anti-proxy checks flagged (far from the venue, one phone for several)."""
+    if not meeting_ids:
+        return []
+    return list(db.session.execute(
+        select(CheckIn, Person.name).join(Person, Person.id == CheckIn.person_id)
+        .where(CheckIn.meeting_id.in_(meeting_ids),
+               (CheckIn.flag_far) | (CheckIn.flag_shared_device))
+        .order_by(CheckIn.meeting_id, CheckIn.at)))
+
+
+def ledger(branch: Organization, period: PeriodRange, kind_id: int | None = None):
+    meetings = held_meetings([branch.id], period.first, period.last, kind_id)
+    return meetings, meeting_counts([m.id for m in meetings])
+
+
+def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
+    """Two sheets: 会议台账 (one row per meeting with counts), 出勤明细 (one row per person)."""
+    meetings, counts = ledger(branch, period)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "会议台账"
+    sheet.append(["日期", "时间", "会议类型", "主题", "地点", "主持人", "记录人",
+                  "应到", "实到", "请假", "缺席", "迟到"])
+    for m in meetings:
+        c = counts[m.id]
+        start = clock.to_local(m.starts_at)
+        sheet.append([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
+                      m.place, m.host.name if m.host else "", m.recorder.name if m.recorder else "",
+                      c.expected, c.present, c.on_leave, c.absent, c.late])
+    people = book.create_sheet("出勤明细")
+    people.append(["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
+    for m in meetings:
+        for row in attendee_rows(m.id):
+            people.append([clock.to_local(m.starts_at).strftime("%Y-%m-%d"), m.topic,
+                           row.person.name, row.status,
+                           clock.to_local(row.check_in.at).strftime("%H:%M") if row.check_in else "",
+                           row.check_in.method_label if row.check_in else ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---- compliance ---------------------------------------------------------------------------------
+@dataclass
+class Missing:
+    org: Organization
+    kind: MeetingKind
+    period_label: str
+    held: int
+    required: int
+    last: date          # the last day of the week/month/quarter it is due in
+
+    @property
+    def still_open(self) -> bool:
+        return self.last >= clock.today()
+
+
+@dataclass
+class Compliance:
+    branch: Organization
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def branch_compliance(org_ids: list[int], period: PeriodRange | str) -> dict[int, Compliance]:
+    """Which required meetings each branch has not held in the period ("2026-Q4", "2026-11"
+    or a PeriodRange), in a fixed number of queries. Monthly kinds per month, weekly kinds per
+    week (by its Monday), quarterly kinds when the period is a quarter (or its last month)."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    branches = list(db.session.scalars(select(Organization).where(Organization.id.in_(org_ids))))
+    groups = list(db.session.scalars(select(Organization).where(
+        Organization.parent_id.in_(org_ids), Organization.kind == OrgKind.GROUP,
+        Organization.active).order_by(Organization.id)))
+    kinds = [k for k in active_kinds() if k.period and k.min_per_period > 0]
+    meetings = held_meetings(org_ids, period.first - timedelta(days=6),
+                             period.last + timedelta(days=6), with_people=False)
+    result = {}
+    for branch in branches:
+        own_groups = [g for g in groups if g.parent_id == branch.id]
+        mine = [m for m in meetings if m.branch_id == branch.id]
+        result[branch.id] = Compliance(branch, [miss for kind in kinds for miss in _missing(
+            branch, own_groups, kind, mine, period)])
+    return result
+
+
+def _buckets(kind: MeetingKind, period: PeriodRange) -> list[tuple[str, date, date]]:
+    if kind.period == Period.WEEK:
+        return [(f"{monday.month}月{monday.day}日那周", monday, monday + timedelta(days=6))
+                for monday in mondays(period)]
+    if kind.period == Period.MONTH:
+        return [(f"{m.first.month}月", m.first, m.last) for m in months(period)]
+    quarter_last_months = (3, 6, 9, 12)
+    if period.key[5:].startswith("Q") or period.last.month in quarter_last_months:
+        quarter = (period.first.month - 1) // 3 + 1
+        q = quarter_range(period.first.year, quarter)
+        return [(q.label, q.first, q.last)]
+    return []
+
+
+def _missing(branch, groups, kind, meetings, period) -> list[Missing]:
+    holders = groups if kind.per_group else [branch]
+    found = []
+    for label, first, last in _buckets(kind, period):
+        for org in holders:
+            held = sum(1 for m in meetings if kind in m.kinds and _org_matches(m, org, kind)
+                       and first <= clock.local_date(m.starts_at) <= last)
+            if held < kind.min_per_period:
+                found.append(Missing(org, kind, label, held, kind.min_per_period, last))
+    return found
+
+
+def _org_matches(meeting: Meeting, org: Organization, kind: MeetingKind) -> bool:
+    return meeting.org_id == org.id if kind.per_group else True
+
+
+# ---- monthly reminder ---------------------------------------------------------------------------
+def send_compliance_reminders() -> int:
+    """Job: at the start of each month tell each secretary what is still due this month (and
+    this quarter). Once per branch, kind and period: the unique reminder row is the claim."""
+    today = clock.today()
+    month = month_range(today.year, today.month)
+    quarter = quarter_range(today.year, (today.month - 1) // 3 + 1)
+    branches = list(db.session.scalars(select(Organization).where(
+        Organization.kind == OrgKind.BRANCH, Organization.active)))
+    if not branches:
+        return 0
+    ids = [b.id for b in branches]
+    by_month, by_quarter = branch_compliance(ids, month), branch_compliance(ids, quarter)
+    secretaries = _secretaries(ids)
+    sent = 0
+    for branch_id in ids:
+        due = [m for m in by_month[branch_id].missing if m.kind.period != Period.QUARTER] + \
+              [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
+        kinds = {miss.kind.id: miss for miss in due}
+        claimed = {kind_id for kind_id, miss in kinds.items()
+                   if _claim(branch_id, miss, month, quarter)}
+        lines = [miss for miss in due if miss.kind.id in claimed]
+        if lines and secretaries.get(branch_id):
+            notify(secretaries[branch_id], "本月还有会议要开",
+                   "；".join(f"{m.org.name}{m.kind.name}（{m.period_label}）" for m in lines),
+                   f"/meetings/compliance/{branch_id}", kind="meeting")
+            sent += 1
+    db.session.commit()
+    return sent
+
+
+def _claim(branch_id: int, miss: Missing, month: PeriodRange, quarter: PeriodRange) -> bool:
+    key = quarter.key if miss.kind.period == Period.QUARTER else month.key
+    try:
+        with db.session.begin_nested():
+            db.session.add(ComplianceReminder(org_id=branch_id, kind_id=miss.kind.id,
+                                              period_key=key))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _secretaries(branch_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for org_id, person_id in db.session.execute(select(Membership.org_id, Membership.person_id)
+                                                .where(Membership.org_id.in_(branch_ids),
+                                                       Membership.role == Role.SECRETARY,
+                                                       active_role_filter())):
+        found.setdefault(org_id, []).append(person_id)
+    return found
+
