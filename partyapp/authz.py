@@ -25,6 +25,8 @@ MEMBER_ROLES = {Role.MEMBER, Role.GROUP_LEADER, Role.SECRETARY, Role.DEPUTY_SECR
 
 _ALL_INSIDE = MEMBER_ROLES | {Role.VILLAGER_REP, Role.TOWN_ADMIN}
 _OFFICERS = {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER}
+# People who run a branch or the town (and so see admin warnings such as a missing calendar).
+OFFICER_ROLES = _OFFICERS | {Role.TOWN_ADMIN}
 
 # permission -> roles that hold it (over their organisation and everything below it)
 PERMISSIONS: dict[str, set[str]] = {

@@ -159,12 +159,29 @@ def _configure_templates(app):
 
     @app.context_processor
     def layout_context():
-        return {"care_mode": is_care_mode(), "unread_count": _unread_count()}
+        return {"care_mode": is_care_mode(), "unread_count": _unread_count(),
+                **_officer_warnings()}
 
     app.jinja_env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": (
         clock.to_local(dt).strftime(fmt) if dt else "")
     app.jinja_env.filters["cn_date"] = lambda d: f"{d.month}月{d.day}日" if d else ""
     app.jinja_env.globals["now"] = clock.now
+
+
+def _officer_warnings() -> dict:
+    """Officers see on every page when next year's holiday schedule is missing (deadlines
+    then fall back to Monday–Friday); town admins get the link to enter it."""
+    from . import authz
+
+    if not current_user or not current_user.is_authenticated:
+        return {}
+    roles = {m.role for m in authz.active_memberships(current_user)}
+    if not roles & authz.OFFICER_ROLES:
+        return {}
+    from .workcalendar import calendar_warnings
+
+    return {"admin_warnings": calendar_warnings(),
+            "can_fix_calendar": "town_admin" in roles}
 
 
 def _unread_count() -> int:

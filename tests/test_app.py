@@ -139,3 +139,22 @@ def test_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200
     response.close()
+
+
+def test_officers_see_the_missing_calendar_year_on_every_page(client, login, world, frozen):
+    """In late November 2026 the 2027 schedule is not in the package: officers are warned on
+    their pages (town admins get the link to enter it); ordinary members are not bothered."""
+    from datetime import datetime, timezone
+
+    frozen(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    login(world.secretary)
+    page = client.get("/").get_data(as_text=True)
+    assert "2027年节假日安排未录入" in page and "请镇党委管理员录入" in page
+    login(world.town_admin)
+    page = client.get("/me").get_data(as_text=True)
+    assert "2027年节假日安排未录入" in page and "去录入" in page
+    login(world.member)
+    assert "节假日安排未录入" not in client.get("/").get_data(as_text=True)
+    frozen(datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc))
+    login(world.secretary)
+    assert "节假日安排未录入" not in client.get("/").get_data(as_text=True)

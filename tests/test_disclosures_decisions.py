@@ -1,12 +1,13 @@
 """决策过程公开: a decision walks 四议两公开 (or Dongguan's 党群联席会议) in order, and the vote
 rules are checked — including the 应到 denominator of the party members' meeting."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from partyapp.disclosures import decisions as service
 from partyapp.disclosures.decisions import StepError, StepInput
 from partyapp.disclosures.models import DecisionStatus
+from partyapp import clock
 from partyapp.extensions import db
 from partyapp.models import AuditEntry, PartyStatus, Role
 
@@ -136,20 +137,43 @@ def test_votes_and_counts_are_checked(world):
         step(decision, 3, expected=10, present=8, votes_for=6, votes_against=3, votes_abstain=0)
 
 
-def test_linked_meeting_gives_no_counts_until_the_meetings_module_provides_them(world):
-    assert service.meeting_attendance(41) is None
+def test_linked_members_meeting_counts_full_members_from_its_check_ins(world):
+    """The party members' meeting step takes 应到/实到 from the linked meeting's records,
+    counting full members only: 4 full + 1 probationary + 1 villager rep expected,
+    3 full + the probationary member checked in -> 4 expected, 3 present."""
+    from partyapp.meetings.checkin import check_in
+
+    from .factories_meetings import make_meeting
+
+    probationary = make_person("预备党员丙", org=world.group, status=PartyStatus.PROBATIONARY)
+    attendees = [world.member, world.group_leader, world.recorder, world.secretary,
+                 probationary, world.villager_rep]
+    meeting = make_meeting(world.branch, kinds=("branch_assembly",), host=world.secretary,
+                           recorder=world.recorder, attendee_ids=[p.id for p in attendees],
+                           starts_at=clock.now() - timedelta(minutes=5))
+    for person in (world.member, world.recorder, world.secretary, probationary):
+        check_in(meeting, person.id)
+    db.session.commit()
+    assert service.meeting_attendance(meeting.id) == (6, 4)
+    assert service.meeting_attendance(meeting.id, full_members_only=True) == (4, 3)
+    assert service.meeting_attendance(meeting.id + 999) is None
     decision = through_step_two(world)
-    record = step(decision, 3, meeting_id=41, expected=30, present=20, votes_for=16,
-                  votes_against=4, votes_abstain=0)
-    assert (record.meeting_id, record.expected, record.present) == (41, 30, 20)
+    record = step(decision, 3, meeting_id=meeting.id, expected=30, present=30, votes_for=3,
+                  votes_against=0, votes_abstain=0)
+    assert (record.expected, record.present, record.passed) == (4, 3, True)
 
 
-def test_linked_meeting_counts_replace_the_typed_ones(world, monkeypatch):
-    monkeypatch.setattr(service, "meeting_attendance", lambda meeting_id: (30, 16))
+def test_a_meeting_of_another_branch_cannot_be_linked(world):
+    from .factories_meetings import make_meeting
+
+    other = make_meeting(world.other_branch, kinds=("branch_assembly",))
     decision = through_step_two(world)
-    record = step(decision, 3, meeting_id=7, expected=10, present=10, votes_for=15,
-                  votes_against=1, votes_abstain=0)
-    assert (record.expected, record.present, record.passed) == (30, 16, False)
+    with pytest.raises(StepError, match="只能关联本支部的会议"):
+        step(decision, 3, meeting_id=other.id, expected=10, present=10, votes_for=6,
+             votes_against=0, votes_abstain=0)
+    with pytest.raises(StepError, match="只能关联本支部的会议"):
+        step(decision, 3, meeting_id=other.id + 999, expected=10, present=10, votes_for=6,
+             votes_against=0, votes_abstain=0)
 
 
 def test_expected_members_are_the_full_members_only(world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit, clock
@@ -31,15 +31,25 @@ class StepInput:
     minutes: str = ""
 
 
-def meeting_attendance(meeting_id: int) -> tuple[int, int] | None:
-    """(expected, present) from a meeting's check-in records, or None while the meetings
-    module has no such function (it is built in parallel; the lead wires it at merge)."""
-    try:
-        from ..meetings import services as meetings
-    except ImportError:  # pragma: no cover - the package exists as a stub on main
+def meeting_attendance(meeting_id: int, *, full_members_only: bool = False) -> tuple[int, int] | None:
+    """(expected, present) counted from the linked meeting's per-person records: its expected
+    list (应到) and check-ins (实到). With `full_members_only`, only 正式党员 count — the people
+    entitled to vote at a party members' meeting (probationary members do not vote).
+    None when no such meeting exists."""
+    from ..meetings.models import CheckIn, Meeting, MeetingAttendee
+
+    query = (select(func.count(MeetingAttendee.person_id), func.count(CheckIn.id))
+             .select_from(MeetingAttendee)
+             .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
+                                      CheckIn.person_id == MeetingAttendee.person_id))
+             .where(MeetingAttendee.meeting_id == meeting_id))
+    if full_members_only:
+        query = query.join(Person, Person.id == MeetingAttendee.person_id).where(
+            Person.party_status == PartyStatus.FULL)
+    if db.session.get(Meeting, meeting_id) is None:
         return None
-    attendance = getattr(meetings, "meeting_attendance", None)
-    return attendance(meeting_id) if attendance is not None else None
+    expected, present = db.session.execute(query).one()
+    return expected, present
 
 
 def procedures() -> list[Procedure]:
@@ -72,7 +82,7 @@ def record_step(actor, decision: Decision, position: int, data: StepInput) -> De
         raise StepError("这项决策已经结束，不能再记录步骤。")
     if position != step.position:
         raise StepError(f"必须按顺序进行：下一步是“{step.name}”。")
-    data = _with_meeting_counts(step, data)
+    data = _with_meeting_counts(decision.branch_id, step, data)
     result = check_meeting(step, data.expected or 0, data.present or 0, data.votes_for)
     record = DecisionStep(
         decision_id=decision.id, position=step.position, name=step.name, held_on=data.held_on,
@@ -89,9 +99,26 @@ def record_step(actor, decision: Decision, position: int, data: StepInput) -> De
     return record
 
 
-def _with_meeting_counts(step: ProcedureStep, data: StepInput) -> StepInput:
+def linkable_meetings(branch_id: int, limit: int = 40) -> list[tuple[int, str]]:
+    """The branch's recent meetings, newest first, as (id, label) for the step form."""
+    from ..meetings.models import Meeting
+
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.starts_at, Meeting.topic).where(Meeting.branch_id == branch_id)
+        .order_by(Meeting.starts_at.desc()).limit(limit))
+    return [(row.id, f"{clock.to_local(row.starts_at):%Y-%m-%d} {row.topic}") for row in rows]
+
+
+def _with_meeting_counts(branch_id: int, step: ProcedureStep, data: StepInput) -> StepInput:
     if step.is_meeting and data.meeting_id:
-        counts = meeting_attendance(data.meeting_id)
+        from ..meetings.models import Meeting
+
+        meeting = db.session.get(Meeting, data.meeting_id)
+        if meeting is None or meeting.branch_id != branch_id:
+            raise StepError("只能关联本支部的会议。")
+        # A rule counted against 应到 is a party members' meeting: only full members count.
+        counts = meeting_attendance(data.meeting_id,
+                                    full_members_only=step.pass_base == "expected")
         if counts is not None:
             data.expected, data.present = counts
     if step.is_meeting:

@@ -68,7 +68,9 @@ _COUNT = [Optional(), NumberRange(0, 100000, "请填写正确的人数")]
 
 class StepForm(FlaskForm):
     held_on = DateField("日期", validators=[DataRequired("请选择日期")])
-    meeting_id = NumberField("关联会议编号（可不填）", validators=_COUNT)
+    # Choices are the branch's recent meetings (set by the view); 0 means "not linked".
+    meeting_id = SelectField("关联会议（应到、实到按签到记录自动计算）", coerce=int, default=0,
+                             validate_choice=True)
     expected = NumberField("应到人数", validators=_COUNT)
     present = NumberField("实到人数", validators=_COUNT)
     votes_for = NumberField("赞成", validators=_COUNT)

@@ -177,9 +177,15 @@ def _decision_page(decision, form=None):
     counts = decision_service.roster_counts(branch.id) if step and step.is_meeting else {}
     if form is None:
         form = StepForm(expected=_default_expected(step, counts))
+    _meeting_choices(form, branch.id)
     return render_template("disclosures/decision.html", decision=decision, branch=branch,
                            step=step, form=form, counts=counts,
                            can_manage=authz.can(current_user, "disclosure.manage", branch))
+
+
+def _meeting_choices(form, branch_id):
+    form.meeting_id.choices = [(0, "不关联会议（手工填写人数）")] + \
+        decision_service.linkable_meetings(branch_id)
 
 
 def _default_expected(step, counts):
@@ -202,11 +208,12 @@ def record_step(decision_id):
     decision = _get_or_404(Decision, decision_id)
     authz.require("disclosure.manage", db.session.get(Organization, decision.branch_id))
     form = StepForm()
+    _meeting_choices(form, decision.branch_id)
     position = request.form.get("position", "")
     if form.validate_on_submit() and position.isdigit():
         data = decision_service.StepInput(**{name: form[name].data for name in (
-            "held_on", "meeting_id", "expected", "present", "votes_for", "votes_against",
-            "votes_abstain")}, public_text=form.public_text.data or "",
+            "held_on", "expected", "present", "votes_for", "votes_against",
+            "votes_abstain")}, meeting_id=form.meeting_id.data or None, public_text=form.public_text.data or "",
             minutes=form.minutes.data or "")
         try:
             record = decision_service.record_step(current_user, decision, int(position), data)

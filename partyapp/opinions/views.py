@@ -316,4 +316,5 @@ def calendar():
         shown_year = clock.today().year
     return render_template("opinions/calendar.html", form=form, years=stored_years(),
                            shown_year=shown_year, days=year_days(shown_year),
-                           warnings=calendar_warnings(), channel_labels=Channel.LABELS)
+                           warnings=calendar_warnings(), on_calendar_page=True,
+                           channel_labels=Channel.LABELS)
