@@ -132,7 +132,7 @@ def test_photos_of_the_wrong_type_or_size_are_refused(world, client, login, monk
     db.session.commit()
     login(world.member)
     cases = [(jpeg_bytes(fmt="GIF"), "只能上传 JPG、PNG 或 WebP"),
-             (b"<html>not a photo</html>", "无法识别这张照片"),
+             (b"<html>not a photo</html>", "照片无法识别"),
              (jpeg_bytes(size=(400, 300)) + b"0" * 4000, "照片太大")]
     for data, message in cases:
         response = client.post(f"/disclosures/c/{commitment.id}/progress", data={
