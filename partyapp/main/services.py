@@ -11,7 +11,9 @@ from ..models import Heartbeat
 
 @dataclass
 class TodoItem:
-    """One line of the 首页 list. Features return these from `services.todo_items(person)`."""
+    """One line of the 首页 list. Features return these from `services.todo_items(person)`.
+    `detail` is the line people read (say the deadline there in words); `due_at` only orders
+    the list, soonest first, after the urgent ones."""
 
     title: str
     link: str
