@@ -26,7 +26,7 @@ def add_entry(actor, branch: Organization, item: RubricItem, person_id: int, poi
     if not 1 <= points <= item.max_points:
         return f"分值应在 1 到 {item.max_points} 之间"
     entry = ScoreEntry(item_id=item.id, person_id=person_id, points=points, reason=reason,
-                       entered_by_id=actor.id)
+                       entered_by_id=getattr(actor, "id", None))
     db.session.add(entry)
     db.session.flush()
     audit.record(actor, "rating.entry_add", "rating_entry", entry.id, org_id=branch.id,
@@ -42,7 +42,7 @@ def add_hours(actor, branch: Organization, person_id: int, served_on: date, hour
     if not 0 < hours <= 24:
         return "时长应在 0 到 24 小时之间"
     row = ServiceHours(branch_id=branch.id, person_id=person_id, served_on=served_on,
-                       hours=hours, description=description, entered_by_id=actor.id)
+                       hours=hours, description=description, entered_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "rating.hours_add", "rating_service_hours", row.id, org_id=branch.id,
@@ -56,7 +56,7 @@ def add_exemption(actor, branch: Organization, item: RubricItem, person_id: int,
     if item.kind == ItemKind.DEDUCTION:
         return "红线扣分项不能免除"
     row = Exemption(item_id=item.id, person_id=person_id, decision_text=decision_text,
-                    decided_on=decided_on, entered_by_id=actor.id)
+                    decided_on=decided_on, entered_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "rating.exemption_add", "rating_exemption", row.id, org_id=branch.id,
