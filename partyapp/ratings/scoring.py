@@ -278,7 +278,7 @@ def score_item(item: RubricItem, person: Person, records: Records) -> ItemScore:
     entries = records.entries.get(key, [])
     total = min(item.max_points, sum(e.points for e in entries))
     if item.kind == ItemKind.DEDUCTION:
-        return ItemScore(item, -float(total), f"扣分 {len(entries)} 项" if entries else "无扣分",
+        return ItemScore(item, -float(total) if total else 0.0, f"扣分 {len(entries)} 项" if entries else "无扣分",
                          entries=entries)
     return ItemScore(item, float(total), f"评分 {len(entries)} 项" if entries else "暂无评分",
                      entries=entries)
