@@ -126,3 +126,23 @@ def test_the_secretary_opens_a_round_once_per_quarter_and_members_see_it_on_home
     evaluation.cast_ballot(world.villager_rep, round_, ballot_for(world, world.villager_rep))
     assert "请参加2026年第4季度党员满意度测评" not in [i.title for i in todo_items(world.villager_rep)]
     assert not [i for i in todo_items(world.other_member) if "测评" in i.title]
+
+
+def test_with_fewer_than_three_ballots_no_per_member_counts_are_shown(world, today, client, login):
+    round_ = make_round(world.branch, quarter=4)
+    evaluation.cast_ballot(world.group_leader, round_, ballot_for(world, world.group_leader, "poor"))
+    evaluation.cast_ballot(world.recorder, round_, ballot_for(world, world.recorder, "fair"))
+    evaluation.close_round(world.secretary, round_)
+    login(world.town_admin)
+    page = client.get(f"/ratings/rounds/{round_.id}").get_data(as_text=True)
+    assert "共 2 张票" in page and "不显示每人的汇总" in page
+    assert "<td>普通党员</td>" not in page
+
+
+def test_a_ballot_without_the_csrf_token_is_refused(world, today, client, login, csrf_enabled):
+    round_ = make_round(world.branch, quarter=4)
+    login(world.member)
+    response = client.post(f"/ratings/rounds/{round_.id}/ballot",
+                           data={f"grade-{pid}": g for pid, g in ballot_for(world, world.member).items()})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(BallotCast)) == 0

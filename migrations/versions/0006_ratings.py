@@ -2,7 +2,7 @@
 
 Revision ID: 0006_ratings
 Revises: 0002_meetings
-Create Date: 2026-11-23 18:00:28.505029
+Create Date: 2026-11-23 18:08:29.918243
 
 """
 from alembic import op
@@ -27,7 +27,6 @@ def upgrade():
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=False),
     sa.Column('published_by_id', sa.Integer(), nullable=True),
-    sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['branch_id'], ['organization.id'], name=op.f('fk_rating_publication_branch_id_organization')),
     sa.ForeignKeyConstraint(['published_by_id'], ['person.id'], name=op.f('fk_rating_publication_published_by_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_publication'))

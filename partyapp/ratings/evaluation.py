@@ -94,16 +94,22 @@ def cast_ballot(rater: Person, round_: EvaluationRound, grades: dict[int, str]) 
     return None
 
 
+MIN_BALLOTS_FOR_RESULTS = 3   # fewer ballots: per-member counts would expose a ballot
+
+
 def round_results(round_: EvaluationRound) -> dict:
-    """Aggregates only: ballots cast, and per member the number of each grade."""
+    """Aggregates only: ballots cast, and per member the number of each grade (withheld when
+    fewer than MIN_BALLOTS_FOR_RESULTS ballots were cast)."""
     ballots = db.session.scalar(select(func.count()).select_from(BallotCast)
                                 .where(BallotCast.round_id == round_.id)) or 0
     per_member: dict[int, dict[str, int]] = {}
+    if ballots < MIN_BALLOTS_FOR_RESULTS:
+        return {"ballots": ballots, "per_member": per_member, "withheld": True}
     for ratee_id, grade, count in db.session.execute(
             select(GradeRow.ratee_id, GradeRow.grade, func.count())
             .where(GradeRow.round_id == round_.id).group_by(GradeRow.ratee_id, GradeRow.grade)):
         per_member.setdefault(ratee_id, {})[grade] = count
-    return {"ballots": ballots, "per_member": per_member}
+    return {"ballots": ballots, "per_member": per_member, "withheld": False}
 
 
 def open_rounds_for(person: Person, branch_ids: list[int]) -> list[EvaluationRound]:

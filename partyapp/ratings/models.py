@@ -203,7 +203,6 @@ class Publication(db.Model):
     ends_on: Mapped[date]
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     branch: Mapped[Organization] = relationship()
     results: Mapped[list[PublishedResult]] = relationship(back_populates="publication")
@@ -212,7 +211,7 @@ class Publication(db.Model):
         return today > self.ends_on
 
     def is_open(self, today: date) -> bool:
-        return self.withdrawn_at is None and today <= self.ends_on
+        return today <= self.ends_on
 
 
 class PublishedResult(db.Model):

@@ -58,8 +58,7 @@ def sorted_results(publication: Publication) -> list[PublishedResult]:
 
 
 def latest_publication(branch_id: int, year: int | None = None) -> Publication | None:
-    query = select(Publication).where(Publication.branch_id == branch_id,
-                                      Publication.withdrawn_at.is_(None))
+    query = select(Publication).where(Publication.branch_id == branch_id)
     if year is not None:
         query = query.where(Publication.year == year)
     return db.session.scalar(query.order_by(Publication.published_at.desc(),
@@ -69,7 +68,7 @@ def latest_publication(branch_id: int, year: int | None = None) -> Publication |
 def latest_result_for(person_id: int) -> PublishedResult | None:
     return db.session.scalar(
         select(PublishedResult).join(Publication)
-        .where(PublishedResult.person_id == person_id, Publication.withdrawn_at.is_(None))
+        .where(PublishedResult.person_id == person_id)
         .options(selectinload(PublishedResult.publication))
         .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1))
 

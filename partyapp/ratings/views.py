@@ -320,7 +320,7 @@ def publish(branch_id):
 
 def _publication_or_404(publication_id: int):
     publication = notice.publication_with_results(publication_id)
-    if publication is None or publication.withdrawn_at is not None:
+    if publication is None:
         abort(404)
     authz.require("rating.view", publication.branch)
     return publication
