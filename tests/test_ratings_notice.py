@@ -1,5 +1,6 @@
 """公示: a notice period in working days, objections during it, final after it; visible to the
 branch and the town only. And the e-card on 我的."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -149,3 +150,19 @@ def test_the_e_card_on_me(world, frozen, client, login):
     assert "★★★★☆" in card and "2026年评定（公示中）" in card
     frozen(datetime(2026, 11, 23, 2, 0, tzinfo=clock.UTC) + timedelta(days=30))
     assert "2026年评定（已确定）" in client.get("/me").get_data(as_text=True)
+
+
+def test_the_town_compares_branches_never_people(world, frozen, client, login):
+    publication = publish_on(world, frozen, EVE_OF_NATIONAL_DAY)
+    assert publication.results
+    login(world.town_admin)
+    page = client.get(f"/ratings/town/{world.town.id}?year=2026").get_data(as_text=True)
+    table = re.sub(r">\s+<", "><", page[page.index('id="town-branches"'):])
+    # 甲一村: four members, all 3 stars (87 points each); 甲二村 has not published.
+    assert "<td>公示中（4 人）</td><td>0</td><td>0</td><td>4</td><td>0</td><td>0</td><td>0</td>" in table
+    assert "未公示" in table
+    assert "普通党员" not in page and "书记甲" not in page
+    login(world.other_town_admin)
+    assert client.get(f"/ratings/town/{world.town.id}").status_code == 403
+    login(world.secretary)
+    assert client.get(f"/ratings/town/{world.town.id}").status_code == 403

@@ -50,10 +50,24 @@ def mine():
     branch = services.member_branch(current_user)
     can_manage = branch is not None and authz.can(current_user, "rating.manage", branch)
     publication = notice.latest_publication(branch.id) if branch is not None else None
+    towns = [org for org in authz.orgs_where(current_user, "town.oversee") if org.kind == "town"]
     return render_template("ratings/mine.html", year=year, rubric=rubric, score=score,
                            branch=branch, can_manage=can_manage, publication=publication,
+                           towns=towns,
                            rounds=evaluation.open_rounds_for(current_user, [branch.id])
                            if branch is not None else [])
+
+
+# ---- the town compares branches (never people) ----------------------------------------------
+@bp.get("/town/<int:town_id>")
+def town(town_id):
+    town = db.session.get(Organization, town_id)
+    if town is None or town.kind != "town":
+        abort(404)
+    authz.require("town.oversee", town)
+    year = _year()
+    return render_template("ratings/town.html", town=town, year=year, today=clock.today(),
+                           rows=notice.town_comparison(town, year))
 
 
 # ---- the secretary's branch overview (pinyin order, never a ranking) -----------------------

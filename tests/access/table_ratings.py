@@ -1,5 +1,5 @@
 """Ratings routes: who may use them. Objects live in branch A1 (the personas' branch)."""
-from .rules import BRANCH_INSIDERS, LOGGED_IN, OFFICERS, Access
+from .rules import BRANCH_INSIDERS, LOGGED_IN, OFFICERS, TOWN, Access
 
 SECRETARY = frozenset({"secretary"})
 RATERS = frozenset({"member", "group_leader", "recorder", "secretary", "villager_rep"})
@@ -45,6 +45,7 @@ def _grades(w):
 
 ROUTES = {
     "ratings.mine": Access(LOGGED_IN),
+    "ratings.town": Access(TOWN, params=lambda w: {"town_id": w.town.id}),
     "ratings.branch": Access(OFFICERS, params=_branch, secret=lambda w: "普通党员"),
     "ratings.member": Access(OFFICERS, params=_member, secret=lambda w: "带头清理河道"),
     "ratings.rubric": Access(OFFICERS, params=_branch),
