@@ -3,7 +3,6 @@ branch and the town only. And the e-card on 我的."""
 import re
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from partyapp import clock

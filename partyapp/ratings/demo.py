@@ -30,8 +30,8 @@ def seed(ctx) -> None:
         entries.add_entry(secretary, branch, deduction, members[9].id, 5,
                           "无正当理由连续两次不参加主题党日")
         for index, hours, text in _HOURS:
-            entries.add_hours(secretary, branch, members[index].id, today - timedelta(days=20 + index),
-                              hours, text)
+            served_on = today - timedelta(days=20 + index)
+            entries.add_hours(secretary, branch, members[index].id, served_on, hours, text)
         entries.add_exemption(secretary, branch, attendance, members[-1].id,
                               "年老体弱、行动不便，经支委会决定免于参加集中学习考核",
                               today - timedelta(days=200))

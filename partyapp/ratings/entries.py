@@ -42,7 +42,8 @@ def add_hours(actor, branch: Organization, person_id: int, served_on: date, hour
     if not 0 < hours <= 24:
         return "时长应在 0 到 24 小时之间"
     row = ServiceHours(branch_id=branch.id, person_id=person_id, served_on=served_on,
-                       hours=hours, description=description, entered_by_id=getattr(actor, "id", None))
+                       hours=hours, description=description,
+                       entered_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "rating.hours_add", "rating_service_hours", row.id, org_id=branch.id,

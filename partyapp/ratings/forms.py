@@ -1,6 +1,7 @@
 """Forms of the ratings feature."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (DateField, FloatField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 REQUIRED = "请填写这一项"
@@ -32,7 +33,8 @@ class ChineseFloat(FloatField):
 
 class EntryForm(FlaskForm):
     position = SelectField("评分项", coerce=int, validators=[InputRequired(REQUIRED)])
-    points = ChineseInt("分值", validators=[InputRequired(REQUIRED), NumberRange(1, 100, "分值应为 1 到 100")])
+    points = ChineseInt("分值", validators=[InputRequired(REQUIRED),
+                                          NumberRange(1, 100, "分值应为 1 到 100")])
     reason = StringField("理由", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
@@ -56,13 +58,15 @@ class RevokeForm(FlaskForm):
 
 class RoundForm(FlaskForm):
     year = ChineseInt("年份", validators=[InputRequired(REQUIRED), NumberRange(2000, 2100)])
-    quarter = SelectField("季度", coerce=int, choices=[SelectChoice(q, f"第{q}季度") for q in (1, 2, 3, 4)])
+    quarter = SelectField("季度", coerce=int,
+                          choices=[SelectChoice(q, f"第{q}季度") for q in (1, 2, 3, 4)])
 
 
 class PublishForm(FlaskForm):
     year = ChineseInt("年份", validators=[InputRequired(REQUIRED), NumberRange(2000, 2100)])
     notice_days = ChineseInt("公示期（工作日）", default=5,
-                             validators=[InputRequired(REQUIRED), NumberRange(1, 30, "应为 1 到 30 个工作日")])
+                             validators=[InputRequired(REQUIRED),
+                                         NumberRange(1, 30, "应为 1 到 30 个工作日")])
 
 
 class ObjectionForm(FlaskForm):

@@ -118,7 +118,7 @@ def stars_for(score: float, thresholds) -> int:
     return max((t.stars for t in thresholds if score >= t.min_score), default=0)
 
 
-# ---- members --------------------------------------------------------------------------------------
+# ---- members ---------------------------------------------------------------------------------
 def _active():
     today = clock.today()
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
@@ -278,8 +278,8 @@ def score_item(item: RubricItem, person: Person, records: Records) -> ItemScore:
     entries = records.entries.get(key, [])
     total = min(item.max_points, sum(e.points for e in entries))
     if item.kind == ItemKind.DEDUCTION:
-        return ItemScore(item, -float(total) if total else 0.0, f"扣分 {len(entries)} 项" if entries else "无扣分",
-                         entries=entries)
+        detail = f"扣分 {len(entries)} 项" if entries else "无扣分"
+        return ItemScore(item, -float(total) if total else 0.0, detail, entries=entries)
     return ItemScore(item, float(total), f"评分 {len(entries)} 项" if entries else "暂无评分",
                      entries=entries)
 

@@ -1,9 +1,9 @@
 """Routes of the ratings feature (评星定级): parse, call a service, render or redirect."""
 from __future__ import annotations
 
-from wtforms import SelectChoice
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from .. import authz, clock
 from ..extensions import db
@@ -111,7 +111,8 @@ def _member_page(branch, person, year, *, entry_form=None, hours_form=None,
 
 def _choices(form, branch, year):
     rubric = scoring.find_rubric(branch, year)
-    form.position.choices = [SelectChoice(i.position, i.label) for i in (rubric.items if rubric else [])]
+    items = rubric.items if rubric else []
+    form.position.choices = [SelectChoice(i.position, i.label) for i in items]
 
 
 @bp.post("/b/<int:branch_id>/m/<int:person_id>/entries")
