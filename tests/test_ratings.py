@@ -328,3 +328,25 @@ def test_the_overview_costs_the_same_queries_for_10_or_40_members(
         counts.append(q.count)
     assert counts[0] == counts[1]
     assert counts[0] <= 20
+
+
+def test_approved_leave_does_not_count_against_attendance(world, today):
+    from partyapp.meetings.models import LeaveRequest, LeaveStatus
+
+    meeting_services.ensure_default_kinds()
+    first = closed_meeting(world.branch, china(2026, 2, 5), [world.recorder])
+    closed_meeting(world.branch, china(2026, 4, 9), [world.recorder])
+    on_leave = closed_meeting(world.branch, china(2026, 6, 4), [])
+    closed_meeting(world.branch, china(2026, 9, 3), [])
+    db.session.add(LeaveRequest(meeting_id=on_leave.id, person_id=world.recorder.id,
+                                leave_type="sick", reason="住院", status=LeaveStatus.APPROVED))
+    # A pending request is still an absence.
+    db.session.add(LeaveRequest(meeting_id=first.id, person_id=world.member.id,
+                                leave_type="sick", reason="感冒", status=LeaveStatus.PENDING))
+    db.session.commit()
+    branch_rubric(world.secretary, world.branch)
+    items, _ = score_of(world, world.recorder)
+    assert items["attendance"].points == 8.0          # 12 × 2 / (4 − 1)
+    assert items["attendance"].detail == "应到 4 次，请假 1 次，实到 2 次，出勤率 67%"
+    items, _ = score_of(world, world.member)
+    assert items["attendance"].points == 0.0          # 0 of 4, the pending leave is no excuse
