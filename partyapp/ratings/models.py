@@ -1,0 +1,246 @@
+"""Tables of the star rating (评星定级): rubrics with items and thresholds, scored entries,
+service hours, exemptions, the quarterly satisfaction evaluation (secret ballot), the
+publication (公示) with its result snapshot, and objections.
+
+Secret ballot by construction: `BallotCast` says who has voted in a round (and nothing else);
+`Grade` rows carry the round, the person graded and the grade — no rater, no timestamp, and a
+random primary key, so neither a column nor an id sequence links a grade to its rater.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..extensions import db
+from ..models import Organization, Person, UTCDateTime
+
+
+class ItemKind:
+    AUTO = "auto"            # computed from the records
+    MANUAL = "manual"        # scored by the branch committee, entry by entry
+    DEDUCTION = "deduction"  # red lines: points taken off, entry by entry
+    LABELS = {AUTO: "自动计分", MANUAL: "支委会评分", DEDUCTION: "扣分项（红线）"}
+
+
+class Source:
+    """Where an automatic item's figure comes from."""
+
+    ATTENDANCE = "attendance"        # 三会一课 + 主题党日 attendance rate
+    COMMITMENTS = "commitments"      # commitments kept / due this year
+    OPINIONS = "opinions"            # opinions answered on time (两委 members)
+    SERVICE_HOURS = "service_hours"  # recorded volunteer service hours
+    SATISFACTION = "satisfaction"    # quarterly satisfaction evaluation
+    ALL = (ATTENDANCE, COMMITMENTS, OPINIONS, SERVICE_HOURS, SATISFACTION)
+
+
+class Rubric(db.Model):
+    """The scoring rules of one organisation for one year. The town's rubric is the default a
+    branch copies (then adjusts)."""
+
+    __tablename__ = "rating_rubric"
+    __table_args__ = (UniqueConstraint("org_id", "year", name="uq_rating_rubric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    year: Mapped[int]
+    base_score: Mapped[int] = mapped_column(default=60)
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("rating_rubric.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    org: Mapped[Organization] = relationship()
+    items: Mapped[list[RubricItem]] = relationship(order_by="RubricItem.position",
+                                                   back_populates="rubric")
+    thresholds: Mapped[list[StarThreshold]] = relationship(order_by="StarThreshold.stars.desc()")
+
+
+class RubricItem(db.Model):
+    __tablename__ = "rating_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rating_rubric.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(60))
+    max_points: Mapped[int]
+    # Service hours: points per hour (capped by max_points).
+    points_per_unit: Mapped[float | None]
+
+    rubric: Mapped[Rubric] = relationship(back_populates="items")
+
+    @property
+    def kind_label(self) -> str:
+        return ItemKind.LABELS.get(self.kind, self.kind)
+
+
+class StarThreshold(db.Model):
+    """A score of at least `min_score` earns `stars` (1..5); below the lowest: 不合格."""
+
+    __tablename__ = "rating_threshold"
+    __table_args__ = (UniqueConstraint("rubric_id", "stars", name="uq_rating_threshold"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rating_rubric.id"))
+    stars: Mapped[int]
+    min_score: Mapped[int]
+
+
+class Revocable:
+    """Columns shared by rows that are revoked, never deleted."""
+
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ScoreEntry(Revocable, db.Model):
+    """A manual score or a deduction for one member, with its reason."""
+
+    __tablename__ = "rating_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rating_item.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    points: Mapped[int]          # always positive; a deduction item subtracts it
+    reason: Mapped[str] = mapped_column(String(200))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    item: Mapped[RubricItem] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class ServiceHours(Revocable, db.Model):
+    """Volunteer service done by a member, entered by the secretary."""
+
+    __tablename__ = "rating_service_hours"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    served_on: Mapped[date]
+    hours: Mapped[float]
+    description: Mapped[str] = mapped_column(String(200))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class Exemption(Revocable, db.Model):
+    """A member excused from one item by a branch decision (old age, illness): full marks."""
+
+    __tablename__ = "rating_exemption"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rating_item.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    decision_text: Mapped[str] = mapped_column(String(200))
+    decided_on: Mapped[date]
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    item: Mapped[RubricItem] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class Grade:
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    ORDER = (EXCELLENT, GOOD, FAIR, POOR)
+    LABELS = {EXCELLENT: "优秀", GOOD: "合格", FAIR: "基本合格", POOR: "不合格"}
+    # Share of the satisfaction item's points each grade is worth.
+    VALUES = {EXCELLENT: 1.0, GOOD: 0.8, FAIR: 0.5, POOR: 0.0}
+
+
+class EvaluationRound(db.Model):
+    """党员满意度测评: one per branch and quarter."""
+
+    __tablename__ = "rating_round"
+    __table_args__ = (UniqueConstraint("branch_id", "year", "quarter", name="uq_rating_round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Organization] = relationship()
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{self.quarter}季度党员满意度测评"
+
+
+class BallotCast(db.Model):
+    """Who has voted in a round — and nothing about how."""
+
+    __tablename__ = "rating_ballot_cast"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+
+
+class GradeRow(db.Model):
+    """One grade given to one member in a round. No rater, no time; random id."""
+
+    __tablename__ = "rating_grade"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), index=True)
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    grade: Mapped[str] = mapped_column(String(10))
+
+
+class Publication(db.Model):
+    """公示: a branch's results for a year, shown to its members and the town for a notice
+    period of working days; final after `ends_on` (computed from the clock, no job)."""
+
+    __tablename__ = "rating_publication"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    year: Mapped[int]
+    published_on: Mapped[date]
+    notice_days: Mapped[int]
+    ends_on: Mapped[date]
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    branch: Mapped[Organization] = relationship()
+    results: Mapped[list[PublishedResult]] = relationship(back_populates="publication")
+
+    def is_final(self, today: date) -> bool:
+        return today > self.ends_on
+
+    def is_open(self, today: date) -> bool:
+        return today <= self.ends_on
+
+
+class PublishedResult(db.Model):
+    """The snapshot of one member's result at publication."""
+
+    __tablename__ = "rating_published_result"
+    __table_args__ = (UniqueConstraint("publication_id", "person_id", name="uq_rating_result"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("rating_publication.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    score: Mapped[float]
+    stars: Mapped[int]           # 0: 不合格
+
+    publication: Mapped[Publication] = relationship(back_populates="results")
+    person: Mapped[Person] = relationship()
+
+
+class Objection(db.Model):
+    """A member's objection to a publication, and the secretary's answer."""
+
+    __tablename__ = "rating_objection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("rating_publication.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    publication: Mapped[Publication] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])

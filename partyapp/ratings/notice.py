@@ -1,0 +1,157 @@
+"""公示: the branch publishes the year's results (a snapshot) for a notice period counted in
+working days. Final once the period is over — computed from the clock, so no job is needed.
+Objections are lodged during the period and answered by the secretary."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import audit, clock
+from ..extensions import db
+from ..models import Organization, Person
+from .models import Objection, Publication, PublishedResult
+from .scoring import branch_scores
+
+DEFAULT_NOTICE_DAYS = 5
+
+
+def publish(actor, branch: Organization, year: int,
+            notice_days: int = DEFAULT_NOTICE_DAYS) -> Publication | str:
+    if not 1 <= notice_days <= 30:
+        return "公示期应为 1 到 30 个工作日"
+    rubric, scores = branch_scores(branch, year)
+    if rubric is None or not scores:
+        return "本年还没有评星细则或党员名单，无法公示"
+    today = clock.today()
+    publication = Publication(branch_id=branch.id, year=year, published_on=today,
+                              notice_days=notice_days,
+                              ends_on=clock.add_working_days(today, notice_days),
+                              published_by_id=actor.id)
+    db.session.add(publication)
+    db.session.flush()
+    db.session.add_all(PublishedResult(publication_id=publication.id, person_id=s.person.id,
+                                       score=s.total, stars=s.stars) for s in scores)
+    audit.record(actor, "rating.publish", "rating_publication", publication.id, org_id=branch.id,
+                 year=year, ends_on=publication.ends_on, members=len(scores))
+    _tell_members(publication, [s.person.id for s in scores])
+    db.session.commit()
+    return publication
+
+
+def _tell_members(publication: Publication, person_ids: list[int]) -> None:
+    from ..notify.services import notify
+
+    notify(person_ids, f"{publication.year}年党员评星结果公示",
+           f"公示期至 {publication.ends_on.isoformat()}，有异议可在公示期内提出。",
+           f"/ratings/p/{publication.id}")
+
+
+def publication_with_results(publication_id: int) -> Publication | None:
+    return db.session.scalar(
+        select(Publication).where(Publication.id == publication_id)
+        .options(selectinload(Publication.results).selectinload(PublishedResult.person)))
+
+
+def sorted_results(publication: Publication) -> list[PublishedResult]:
+    """In pinyin order of names — a list, never a ranking."""
+    return sorted(publication.results, key=lambda r: (r.person.name_pinyin, r.person.id))
+
+
+def latest_publication(branch_id: int, year: int | None = None) -> Publication | None:
+    query = select(Publication).where(Publication.branch_id == branch_id)
+    if year is not None:
+        query = query.where(Publication.year == year)
+    return db.session.scalar(query.order_by(Publication.published_at.desc(),
+                                            Publication.id.desc()).limit(1))
+
+
+def latest_result_for(person_id: int) -> PublishedResult | None:
+    return db.session.scalar(
+        select(PublishedResult).join(Publication)
+        .where(PublishedResult.person_id == person_id)
+        .options(selectinload(PublishedResult.publication))
+        .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1))
+
+
+def lodge_objection(person: Person, publication: Publication, reason: str) -> Objection | str:
+    if not publication.is_open(clock.today()):
+        return "公示期已结束，结果已经确定，不能再提出异议"
+    objection = Objection(publication_id=publication.id, person_id=person.id, reason=reason)
+    db.session.add(objection)
+    db.session.flush()
+    audit.record(person, "rating.objection_lodge", "rating_objection", objection.id,
+                 org_id=publication.branch_id, reason=reason)
+    _tell_secretary(publication)
+    db.session.commit()
+    return objection
+
+
+def _tell_secretary(publication: Publication) -> None:
+    from ..notify.services import notify
+    from ..opinions.services import branch_secretary_id
+
+    secretary_id = branch_secretary_id(publication.branch_id)
+    if secretary_id:
+        notify([secretary_id], "评星公示收到异议", "请在公示页查看并答复。",
+               f"/ratings/p/{publication.id}")
+
+
+def answer_objection(actor, objection: Objection, answer: str) -> str | None:
+    if objection.answered_at is not None:
+        return "这条异议已经答复过了"
+    objection.answer, objection.answered_at = answer, clock.now()
+    objection.answered_by_id = actor.id
+    audit.record(actor, "rating.objection_answer", "rating_objection", objection.id,
+                 org_id=objection.publication.branch_id, answer=answer)
+    from ..notify.services import notify
+
+    notify([objection.person_id], "你对评星公示的异议已答复", answer[:200],
+           f"/ratings/p/{objection.publication_id}")
+    db.session.commit()
+    return None
+
+
+def objections_of(publication_id: int) -> list[Objection]:
+    return list(db.session.scalars(
+        select(Objection).where(Objection.publication_id == publication_id)
+        .options(selectinload(Objection.person)).order_by(Objection.lodged_at)))
+
+
+def objections_to_answer(branch_ids: list[int]) -> list[Objection]:
+    if not branch_ids:
+        return []
+    return list(db.session.scalars(
+        select(Objection).join(Publication)
+        .where(Publication.branch_id.in_(branch_ids), Objection.answered_at.is_(None))
+        .options(selectinload(Objection.person)).order_by(Objection.lodged_at)))
+
+
+def town_comparison(town: Organization, year: int) -> list[dict]:
+    """Branches compared (never people): per branch, its latest publication of the year and how
+    many members at each star level. Three queries."""
+    from sqlalchemy import func
+
+    branches = list(db.session.scalars(
+        select(Organization).where(Organization.path.startswith(town.path),
+                                   Organization.kind.in_(("branch", "general")),
+                                   Organization.active).order_by(Organization.name)))
+    latest = {}
+    for publication in db.session.scalars(
+            select(Publication).where(Publication.branch_id.in_([b.id for b in branches]),
+                                      Publication.year == year)
+            .order_by(Publication.published_at, Publication.id)):
+        latest[publication.branch_id] = publication
+    counts: dict[int, dict[int, int]] = {}
+    for publication_id, stars, count in db.session.execute(
+            select(PublishedResult.publication_id, PublishedResult.stars, func.count())
+            .where(PublishedResult.publication_id.in_([p.id for p in latest.values()]))
+            .group_by(PublishedResult.publication_id, PublishedResult.stars)):
+        counts.setdefault(publication_id, {})[stars] = count
+    rows = []
+    for branch in branches:
+        publication = latest.get(branch.id)
+        stars = counts.get(publication.id, {}) if publication else {}
+        rows.append({"branch": branch, "publication": publication,
+                     "stars": [stars.get(level, 0) for level in (5, 4, 3, 2, 1, 0)],
+                     "members": sum(stars.values())})
+    return rows
