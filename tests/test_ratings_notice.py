@@ -134,7 +134,7 @@ def test_the_e_card_on_me(world, frozen, client, login):
     card = card[:card.index("</section>")]
     assert "普通党员" in card and "甲一村党支部" in card
     assert "正式党员 · 党龄 26 年" in card                 # joined 2000-07-01
-    assert "职务：党员" in card
+    assert "担任：党员" in card
     assert "每月义务清扫村口公园" in card and "已经做完的事" not in card
     assert "星级：暂未评定" in card
     assert 'href="#meetings-me"' in card

@@ -36,7 +36,9 @@ def todo_items(person) -> list[TodoItem]:
 
 def me_sections(person) -> list[tuple[str, dict]]:
     """Blocks of the 我的 page: each feature may offer `services.me_section(person)` returning
-    (template, context) or None — the e-card's stars, the personal check-in code, …"""
+    (template, context) or None — the e-card's stars, the personal check-in code, …
+    A context with `identity: True` is the person's card: it comes first and replaces the
+    plain name block."""
     from .. import feature_modules
 
     sections = []
@@ -46,7 +48,7 @@ def me_sections(person) -> list[tuple[str, dict]]:
             section = provide(person)
             if section is not None:
                 sections.append(section)
-    return sections
+    return sorted(sections, key=lambda section: not section[1].get("identity"))
 
 
 def health(max_heartbeat_age) -> tuple[dict, int]:

@@ -91,4 +91,5 @@ def me_section(person):
     """我的: the e-card (the check-in code stays in the meetings block, linked from here)."""
     if not person.is_party_member:
         return None
-    return "ratings/_me_section.html", {"card": e_card(person), "star_labels": STAR_LABELS}
+    return "ratings/_me_section.html", {"card": e_card(person), "star_labels": STAR_LABELS,
+                                        "identity": True}
