@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 320, 140
-LEFT, RIGHT, TOP, BOTTOM = 34, 10, 10, 26
+LEFT, RIGHT, TOP, BOTTOM = 34, 12, 18, 26
 
 
 @dataclass
