@@ -202,6 +202,14 @@ def test_dashboard_page_shows_the_figures_with_text_not_only_colour(town, client
     assert "星级评定模块尚未接入" in page
 
 
+def test_a_bad_period_shows_the_current_quarter(town, client, login):
+    login(town.admin)
+    for junk in ("<script>", "2026-Q9", "99999-01", "x" * 500):
+        response = client.get(f"/town/{town.town.id}/", query_string={"period": junk})
+        assert response.status_code == 200
+        assert "青石镇党委 · 2026年第4季度" in response.get_data(as_text=True)
+
+
 def test_town_index_sends_the_admin_to_their_town(town, client, login):
     login(town.admin)
     response = client.get("/town/")
@@ -300,3 +308,16 @@ def test_stars_distribution_is_empty_until_ratings_provides_it(town, monkeypatch
     assert row_of(board, town.east).stars == {5: 2, 3: 1}
     assert row_of(board, town.west).stars == {}
     assert board.stars_wired
+
+
+def test_weekly_joint_meetings_count_in_the_month_of_their_monday(app_ctx, frozen):
+    """班子联席会议 weekly: October has 4 Mondays (5, 12, 19, 26), November 5 (2 … 30). A
+    meeting on Sunday 1 November belongs to the week of Monday 26 October."""
+    frozen(NOW)
+    town = make_town("周会镇党委")
+    branch, _, s, _ = small_branch(town, "zhou", "周村", groups=0)
+    for day in ((10, 5), (10, 13), (10, 19), (11, 1), (11, 2), (11, 10)):
+        held(branch, local(2026, *day), ("joint_leadership",), [s], [s])
+    board = services.dashboard(town, services.quarter_of("2026-Q4"))
+    assert cell(board, branch, "联席会议", "2026-10") == ("ok", 4, 4)
+    assert cell(board, branch, "联席会议", "2026-11") == ("open", 2, 5)

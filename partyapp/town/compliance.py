@@ -3,7 +3,6 @@ kind group (三会一课, 主题党日, 联席会议). Built on meetings' branch
 meetings, in a fixed number of queries whatever the number of branches."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 

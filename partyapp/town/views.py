@@ -7,12 +7,12 @@ import io
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..authz import require
 from ..extensions import db
 from ..models import Organization, OrgKind
 from ..opinions.models import Opinion
 from ..workcalendar import calendar_warnings
-from .. import clock
 from . import bp, report, services
 from .forms import NoteForm
 
