@@ -199,6 +199,7 @@ def test_dashboard_page_shows_the_figures_with_text_not_only_colour(town, client
     assert 'id="attendance-table"' in page and "10/12" not in page  # monthly cells, not totals
     assert "东村党支部" in page and "西村党支部" in page
     assert "最需加强：按时答复率" in page
+    assert page.count('href="/disclosures/c/') == 3   # each flagged commitment links to it
     assert "星级评定模块尚未接入" in page
 
 
@@ -271,6 +272,7 @@ def test_print_view_has_every_part(town, client, login):
                  "党员星级分布", "趋势"):
         assert part in page, part
     assert "/meetings/ledger/" not in page          # plain cells on paper
+    assert page.count('<details class="town-data" open>') == 2   # data tables print open
 
 
 def test_supervisory_note_is_added_by_the_town_and_seen_by_the_branch(town, client, login):
