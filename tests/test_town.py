@@ -323,3 +323,18 @@ def test_weekly_joint_meetings_count_in_the_month_of_their_monday(app_ctx, froze
     board = services.dashboard(town, services.quarter_of("2026-Q4"))
     assert cell(board, branch, "联席会议", "2026-10") == ("ok", 4, 4)
     assert cell(board, branch, "联席会议", "2026-11") == ("open", 2, 5)
+
+
+def test_the_town_admin_is_asked_to_supervise_until_a_note_is_added(town, client, login,
+                                                                     queries):
+    login(town.admin)
+    services.towns_for(town.admin)            # the request's roles, loaded once per request
+    with queries() as q:
+        items = services.todo_items(town.admin)
+    assert q.count == 1
+    assert [(i.title, i.link) for i in items] == [
+        ("督办：东村的群众意见", f"/opinions/{town.overdue.id}#supervision")]
+    assert "督办：东村的群众意见" in client.get("/").get_data(as_text=True)
+    client.post(f"/town/{town.town.id}/opinions/{town.overdue.id}/note", data={"text": "请办理"})
+    assert services.todo_items(town.admin) == []
+    assert services.todo_items(town.s) == []

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, clock
 from ..authz import can, orgs_where
@@ -312,6 +312,26 @@ def opinion_notes_block(person, opinion: Opinion) -> dict:
 
 
 # ---- hooks --------------------------------------------------------------------------------------
+def todo_items(person) -> list:
+    """首页: escalated opinions of the admin's towns still waiting, with no 督办 note yet.
+    One query."""
+    from ..main.services import TodoItem
+
+    towns = towns_for(person)
+    if not towns:
+        return []
+    noted = select(SupervisoryNote.id).where(SupervisoryNote.opinion_id == Opinion.id).exists()
+    waiting = db.session.scalars(
+        select(Opinion).join(Organization, Organization.id == Opinion.branch_id)
+        .where(or_(*[Organization.path.startswith(t.path) for t in towns]),
+               Opinion.escalated_at.is_not(None),
+               Opinion.status.in_((Status.OPEN, Status.ESCALATED)), ~noted)
+        .options(contains_eager(Opinion.branch)).order_by(Opinion.escalated_at).limit(20))
+    return [TodoItem(title=f"督办：{o.branch.village_name or o.branch.name}的群众意见",
+                     link=f"/opinions/{o.id}#supervision", detail=f"{o.category} · 已上报镇党委",
+                     due_at=o.escalated_at, urgent=True) for o in waiting]
+
+
 def me_section(person):
     """我的: the town admin's way in to 镇级督查 (no query beyond the cached roles)."""
     towns = towns_for(person)
