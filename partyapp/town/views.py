@@ -81,7 +81,7 @@ def add_note(town_id, opinion_id):
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors) or "请重试。",
               "error")
-    return redirect(url_for("opinions.detail", opinion_id=opinion.id) + "#supervision", code=303)
+    return redirect(url_for("opinions.detail", opinion_id=opinion_id) + "#supervision", code=303)
 
 
 def opinion_supervision(opinion):
