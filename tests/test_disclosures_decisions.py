@@ -197,7 +197,7 @@ def test_secretary_records_a_failed_vote_over_http_and_it_is_visible(world, clie
     assert "✗ 未通过" in page and "赞成15票，未超过半数（应到30人），未通过" in page
     public = client.get("/v/jia1/decisions").get_data(as_text=True)
     assert "✗ 未通过" in public and "已退回重新商议" in public
-    audit = db.session.query(AuditEntry).filter_by(action="decision.step").all()
+    audit = db.session.query(AuditEntry).filter_by(action="decision.step").order_by(AuditEntry.id).all()
     assert len(audit) == 3 and '"passed": false' in audit[-1].detail
 
 

@@ -126,32 +126,40 @@ def objections_to_answer(branch_ids: list[int]) -> list[Objection]:
         .options(selectinload(Objection.person)).order_by(Objection.lodged_at)))
 
 
+def stars_by_branch(branch_ids, year: int) -> tuple[dict[int, Publication], dict[int, dict[int, int]]]:
+    """Each branch's latest 公示 of the year, and {branch_id: {stars: members}} from it
+    (0 stars = 不合格). Branches are compared, people never. Two queries."""
+    from sqlalchemy import func
+
+    latest: dict[int, Publication] = {}
+    for publication in db.session.scalars(
+            select(Publication).where(Publication.branch_id.in_(list(branch_ids)),
+                                      Publication.year == year)
+            .order_by(Publication.published_at, Publication.id)):
+        latest[publication.branch_id] = publication
+    branch_of = {p.id: p.branch_id for p in latest.values()}
+    counts: dict[int, dict[int, int]] = {}
+    if branch_of:
+        for publication_id, stars, count in db.session.execute(
+                select(PublishedResult.publication_id, PublishedResult.stars, func.count())
+                .where(PublishedResult.publication_id.in_(list(branch_of)))
+                .group_by(PublishedResult.publication_id, PublishedResult.stars)):
+            counts.setdefault(branch_of[publication_id], {})[stars] = count
+    return latest, counts
+
+
 def town_comparison(town: Organization, year: int) -> list[dict]:
     """Branches compared (never people): per branch, its latest publication of the year and how
     many members at each star level. Three queries."""
-    from sqlalchemy import func
-
     branches = list(db.session.scalars(
         select(Organization).where(Organization.path.startswith(town.path),
                                    Organization.kind.in_(("branch", "general")),
                                    Organization.active).order_by(Organization.name)))
-    latest = {}
-    for publication in db.session.scalars(
-            select(Publication).where(Publication.branch_id.in_([b.id for b in branches]),
-                                      Publication.year == year)
-            .order_by(Publication.published_at, Publication.id)):
-        latest[publication.branch_id] = publication
-    counts: dict[int, dict[int, int]] = {}
-    for publication_id, stars, count in db.session.execute(
-            select(PublishedResult.publication_id, PublishedResult.stars, func.count())
-            .where(PublishedResult.publication_id.in_([p.id for p in latest.values()]))
-            .group_by(PublishedResult.publication_id, PublishedResult.stars)):
-        counts.setdefault(publication_id, {})[stars] = count
+    latest, counts = stars_by_branch([b.id for b in branches], year)
     rows = []
     for branch in branches:
-        publication = latest.get(branch.id)
-        stars = counts.get(publication.id, {}) if publication else {}
-        rows.append({"branch": branch, "publication": publication,
+        stars = counts.get(branch.id, {})
+        rows.append({"branch": branch, "publication": latest.get(branch.id),
                      "stars": [stars.get(level, 0) for level in (5, 4, 3, 2, 1, 0)],
                      "members": sum(stars.values())})
     return rows

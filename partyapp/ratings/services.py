@@ -93,3 +93,11 @@ def me_section(person):
         return None
     return "ratings/_me_section.html", {"card": e_card(person), "star_labels": STAR_LABELS,
                                         "identity": True}
+
+
+def stars_distribution(branch_ids, year: int) -> dict[int, dict[int, int]]:
+    """For the town dashboard: {branch_id: {stars: members}} from each branch's latest 公示
+    of the year (0 = 不合格). Counts only — no ranking of people."""
+    from .notice import stars_by_branch
+
+    return stars_by_branch(branch_ids, year)[1]

@@ -1,1 +1,329 @@
-"""Rules of the town feature, as plain functions."""
+"""Rules of the town oversight feature: one screen for every branch of a town (镇党委督查).
+
+Every figure comes from the other features' services in a fixed number of queries, whatever
+the number of branches: meetings (compliance, counts), opinions (reply figures, escalations),
+disclosures (commitment alerts) and ratings (stars distribution, when that feature exists).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from .. import audit, clock
+from ..authz import can, orgs_where
+from ..disclosures.models import Commitment, CommitmentStatus
+from ..disclosures.services import CommitmentAlert, commitment_alerts
+from ..extensions import db
+from ..meetings.ledger import PeriodRange, held_meetings, month_range, parse_period, quarter_range
+from ..meetings.services import Counts, meeting_counts
+from ..models import Organization, OrgKind
+from ..notify.services import notify
+from ..opinions.models import Opinion, Status
+from ..opinions.services import branch_secretary_id, escalated_opinions
+from ..opinions.stats import village_reply_stats
+from . import charts, score
+from .compliance import Matrix, compliance_matrix
+from .models import SupervisoryNote
+
+TREND_MONTHS = 6
+NOTE_MAX = 500
+
+
+class NoteError(ValueError):
+    """A supervisory note that may not be added; the message is Chinese."""
+
+
+# ---- which town ---------------------------------------------------------------------------------
+def towns_for(person) -> list[Organization]:
+    """The towns a person oversees (a town admin usually administers one)."""
+    return [org for org in orgs_where(person, "town.oversee") if org.kind == OrgKind.TOWN]
+
+
+def town_branches(town: Organization) -> list[Organization]:
+    return list(db.session.scalars(select(Organization).where(
+        Organization.path.startswith(town.path), Organization.kind == OrgKind.BRANCH,
+        Organization.active).order_by(Organization.path)))
+
+
+def quarter_of(text: str | None) -> PeriodRange:
+    """A quarter from "2026-Q4" (or the quarter of "2026-11"); the current one otherwise."""
+    period = parse_period(text)
+    return quarter_range(period.first.year, (period.first.month - 1) // 3 + 1)
+
+
+def quarter_choices(on: date, count: int = 6) -> list[PeriodRange]:
+    year, quarter = on.year, (on.month - 1) // 3 + 1
+    found = []
+    for _ in range(count):
+        found.append(quarter_range(year, quarter))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return found
+
+
+# ---- stars ----------------------------------------------------------------------------------
+def stars_distribution(org_ids, year: int) -> dict[int, dict[int, int]]:
+    """{branch_id: {stars: count of members}} from each branch's latest 公示 (0 = 不合格)."""
+    from ..ratings.services import stars_distribution as published
+
+    return published(list(org_ids), year)
+
+
+# ---- the dashboard ------------------------------------------------------------------------------
+@dataclass
+class BranchRow:
+    branch: Organization
+    replies: dict                       # opinions.stats entry for the quarter
+    open_now: int
+    overdue_now: int
+    alerts: list[CommitmentAlert]
+    open_commitments: int
+    attendance: Counts
+    stars: dict[int, int]
+    score: score.Score | None = None
+
+    @property
+    def overdue_alerts(self) -> int:
+        return sum(1 for a in self.alerts if a.overdue)
+
+    @property
+    def stale_alerts(self) -> int:
+        return sum(1 for a in self.alerts if a.stale)
+
+
+@dataclass
+class Trend:
+    branch: Organization
+    chart: charts.LineChart
+    cells: list[tuple[str, Counts]]
+
+
+@dataclass
+class Dashboard:
+    town: Organization
+    quarter: PeriodRange
+    rows: list[BranchRow]
+    matrix: Matrix
+    escalated: list[Opinion]
+    notes: dict[int, list[SupervisoryNote]]
+    trend_labels: list[str]
+    attendance_trends: list[Trend]
+    reply_trend: charts.LineChart
+    reply_trend_cells: list[tuple[str, int, int, int | None]]
+    weights: dict[str, float]
+    formula: str
+    stars_year: int
+    stars_published: bool = False
+    praise_min: int = score.DEFAULT_PRAISE_MIN_STARS
+    help_max: int = score.DEFAULT_HELP_MAX_STARS
+    praise: list[BranchRow] = field(default_factory=list)
+    help: list[BranchRow] = field(default_factory=list)
+
+
+def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
+    branches = town_branches(town)
+    ids = [b.id for b in branches]
+    trend = trend_months(quarter)
+    monthly = attendance_by_month(ids, trend)
+    stats = village_reply_stats(ids, quarter.first, quarter.last)
+    open_now, overdue_now = open_opinion_counts(ids)
+    alerts = _alerts_by_branch(ids)
+    open_commitments = open_commitment_counts(ids)
+    stars = stars_distribution(ids, quarter.first.year)
+    rows = [BranchRow(b, stats[b.id], open_now.get(b.id, 0), overdue_now.get(b.id, 0),
+                      alerts.get(b.id, []), open_commitments.get(b.id, 0),
+                      _sum_counts(monthly, b.id, [m.key for m in trend if _in(m, quarter)]),
+                      stars.get(b.id, {}))
+                for b in branches]
+    matrix = compliance_matrix(ids, quarter)
+    w = score.weights()
+    for row in rows:
+        row.score = score.branch_score(score_parts(row, matrix), w)
+    escalated = escalated_opinions(town)
+    board = Dashboard(
+        town, quarter, rows, matrix, escalated, notes_for([o.id for o in escalated]),
+        [f"{m.first.month}月" for m in trend], _attendance_trends(branches, monthly, trend),
+        *_reply_trend(ids, trend), weights=w, formula=score.formula_text(w),
+        stars_year=quarter.first.year, stars_published=bool(stars))
+    board.praise_min, board.help_max = score.praise_min_stars(), score.help_max_stars()
+    board.praise = [r for r in rows if r.score.stars >= board.praise_min]
+    board.help = [r for r in rows if r.score.stars <= board.help_max]
+    board.praise.sort(key=lambda r: -r.score.value)
+    board.help.sort(key=lambda r: r.score.value)
+    return board
+
+
+def score_parts(row: BranchRow, matrix: Matrix) -> dict[str, float]:
+    """Each part 0..1. No meetings held: attendance 0. No reply due yet: replies 1. No open
+    commitment: commitments 1."""
+    rate = row.replies.get("on_time_rate")
+    flagged = len(row.alerts)
+    return {
+        "meetings": matrix.meeting_rate(row.branch.id),
+        "attendance": row.attendance.rate,
+        "replies": 1.0 if rate is None else rate / 100,
+        "commitments": 1 - flagged / row.open_commitments if row.open_commitments else 1.0,
+    }
+
+
+def _in(month: PeriodRange, quarter: PeriodRange) -> bool:
+    return quarter.first <= month.first <= quarter.last
+
+
+def trend_months(quarter: PeriodRange) -> list[PeriodRange]:
+    """The six months ending with the quarter's last month."""
+    year, month = quarter.last.year, quarter.last.month
+    found = []
+    for _ in range(TREND_MONTHS):
+        found.append(month_range(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return found[::-1]
+
+
+def attendance_by_month(branch_ids, trend: list[PeriodRange]) -> dict[tuple[int, str], Counts]:
+    """Present / expected at closed meetings per branch and month: two queries."""
+    meetings = held_meetings(branch_ids, trend[0].first, trend[-1].last, with_people=False)
+    counts = meeting_counts([m.id for m in meetings])
+    found: dict[tuple[int, str], Counts] = defaultdict(Counts)
+    for meeting in meetings:
+        day = clock.local_date(meeting.starts_at)
+        total, one = found[(meeting.branch_id, f"{day.year}-{day.month:02d}")], counts[meeting.id]
+        total.expected += one.expected
+        total.present += one.present
+        total.on_leave += one.on_leave
+        total.absent += one.absent
+        total.late += one.late
+    return found
+
+
+def _sum_counts(monthly, branch_id: int, keys: list[str]) -> Counts:
+    total = Counts()
+    for key in keys:
+        one = monthly.get((branch_id, key))
+        if one:
+            total.expected += one.expected
+            total.present += one.present
+    return total
+
+
+def _attendance_trends(branches, monthly, trend) -> list[Trend]:
+    found = []
+    for branch in branches:
+        cells = [(f"{m.first.month}月", monthly.get((branch.id, m.key)) or Counts())
+                 for m in trend]
+        values = [100 * c.rate if c.expected else None for _, c in cells]
+        found.append(Trend(branch, charts.line_chart(f"{branch.name}出勤率",
+                                                     [label for label, _ in cells], values), cells))
+    return found
+
+
+def _reply_trend(branch_ids, trend):
+    """Town-wide on-time reply rate per month (one query per month: six)."""
+    cells = []
+    for month in trend:
+        stats = village_reply_stats(branch_ids, month.first, month.last)
+        on_time = sum(s["on_time"] for s in stats.values())
+        decided = sum(s["on_time"] + s["late"] + s["overdue_open"] for s in stats.values())
+        cells.append((f"{month.first.month}月", on_time, decided,
+                      round(100 * on_time / decided) if decided else None))
+    chart = charts.line_chart("全镇意见按时答复率", [c[0] for c in cells], [c[3] for c in cells])
+    return chart, cells
+
+
+def open_opinion_counts(branch_ids) -> tuple[dict[int, int], dict[int, int]]:
+    """Opinions waiting for a reply now, and of those the overdue ones: one grouped query."""
+    now = clock.now()
+    rows = db.session.execute(
+        select(Opinion.branch_id, func.count(),
+               func.sum(case((Opinion.due_at < now, 1), else_=0)))
+        .where(Opinion.branch_id.in_(branch_ids), Opinion.status == Status.OPEN)
+        .group_by(Opinion.branch_id)).all()
+    return ({bid: n for bid, n, _ in rows}, {bid: int(late or 0) for bid, _, late in rows})
+
+
+def open_commitment_counts(branch_ids) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(Commitment.branch_id, func.count())
+        .where(Commitment.branch_id.in_(branch_ids),
+               Commitment.status.in_(CommitmentStatus.OPEN))
+        .group_by(Commitment.branch_id)).all())
+
+
+def _alerts_by_branch(branch_ids) -> dict[int, list[CommitmentAlert]]:
+    found: dict[int, list[CommitmentAlert]] = defaultdict(list)
+    for alert in commitment_alerts(branch_ids):
+        found[alert.branch_id].append(alert)
+    return found
+
+
+# ---- 督办: supervisory notes on escalated opinions ---------------------------------------------
+def notes_for(opinion_ids) -> dict[int, list[SupervisoryNote]]:
+    ids = list(opinion_ids)
+    found: dict[int, list[SupervisoryNote]] = defaultdict(list)
+    if not ids:
+        return found
+    for note in db.session.scalars(select(SupervisoryNote).where(
+            SupervisoryNote.opinion_id.in_(ids)).options(selectinload(SupervisoryNote.author))
+            .order_by(SupervisoryNote.created_at)):
+        found[note.opinion_id].append(note)
+    return found
+
+
+def add_note(actor, town: Organization, opinion: Opinion, text: str) -> SupervisoryNote:
+    """The town adds a 督办 note; the branch secretary is told. Caller has checked rights."""
+    text = (text or "").strip()
+    if not 2 <= len(text) <= NOTE_MAX:
+        raise NoteError(f"督办意见请写 2 到 {NOTE_MAX} 个字。")
+    if not opinion.branch.path.startswith(town.path):
+        raise NoteError("这条意见不属于本镇。")
+    note = SupervisoryNote(opinion_id=opinion.id, town_id=town.id, author_id=actor.id, text=text)
+    db.session.add(note)
+    db.session.flush()
+    secretary = branch_secretary_id(opinion.branch_id)
+    if secretary:
+        notify([secretary], "镇党委督办意见", text[:100], f"/opinions/{opinion.id}",
+               kind="opinion")
+    audit.record(actor, "opinion.supervise_note", "opinion", opinion.id,
+                 org_id=opinion.branch_id, note_id=note.id)
+    db.session.commit()
+    return note
+
+
+def opinion_notes_block(person, opinion: Opinion) -> dict:
+    """What the opinion page shows of 督办: the notes, and the form for the town admin.
+    One query (the rights come from the request's cached roles)."""
+    town = next((t for t in towns_for(person) if opinion.branch.path.startswith(t.path)), None)
+    return {"notes": notes_for([opinion.id]).get(opinion.id, []), "town": town,
+            "can_add": town is not None and can(person, "town.oversee", opinion.branch)}
+
+
+# ---- hooks --------------------------------------------------------------------------------------
+def todo_items(person) -> list:
+    """首页: escalated opinions of the admin's towns still waiting, with no 督办 note yet.
+    One query."""
+    from ..main.services import TodoItem
+
+    towns = towns_for(person)
+    if not towns:
+        return []
+    noted = select(SupervisoryNote.id).where(SupervisoryNote.opinion_id == Opinion.id).exists()
+    waiting = db.session.scalars(
+        select(Opinion).join(Organization, Organization.id == Opinion.branch_id)
+        .where(or_(*[Organization.path.startswith(t.path) for t in towns]),
+               Opinion.escalated_at.is_not(None),
+               Opinion.status.in_((Status.OPEN, Status.ESCALATED)), ~noted)
+        .options(contains_eager(Opinion.branch)).order_by(Opinion.escalated_at).limit(20))
+    return [TodoItem(title=f"督办：{o.branch.village_name or o.branch.name}的群众意见",
+                     link=f"/opinions/{o.id}#supervision", detail=f"{o.category} · 已上报镇党委",
+                     due_at=o.escalated_at, urgent=True) for o in waiting]
+
+
+def me_section(person):
+    """我的: the town admin's way in to 镇级督查 (no query beyond the cached roles)."""
+    towns = towns_for(person)
+    if not towns:
+        return None
+    return "town/_me_section.html", {"towns": towns}
