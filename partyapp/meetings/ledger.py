@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify
 from .models import CheckIn, ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period
-from .services import active_kinds, attendee_rows, meeting_counts, active_role_filter
+from .services import active_kinds, active_role_filter, attendee_rows_by_meeting, meeting_counts
 
 
 # ---- periods -----------------------------------------------------------------------------------
@@ -123,8 +123,9 @@ def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
                       c.expected, c.present, c.on_leave, c.absent, c.late])
     people = book.create_sheet("出勤明细")
     people.append(["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
+    rows = attendee_rows_by_meeting([m.id for m in meetings])
     for m in meetings:
-        for row in attendee_rows(m.id):
+        for row in rows.get(m.id, []):
             people.append([clock.to_local(m.starts_at).strftime("%Y-%m-%d"), m.topic,
                            row.person.name, row.status,
                            clock.to_local(row.check_in.at).strftime("%H:%M") if row.check_in else "",

@@ -299,15 +299,27 @@ class AttendeeRow:
 
 def attendee_rows(meeting_id: int) -> list[AttendeeRow]:
     """The expected list with each person's check-in and leave (one query)."""
+    return attendee_rows_by_meeting([meeting_id]).get(meeting_id, [])
+
+
+def attendee_rows_by_meeting(meeting_ids) -> dict[int, list[AttendeeRow]]:
+    """Expected lists of many meetings (the ledger's print view, the export) in ONE query."""
+    ids = list(meeting_ids)
+    if not ids:
+        return {}
     rows = db.session.execute(
-        select(Person, CheckIn, LeaveRequest).select_from(MeetingAttendee)
+        select(MeetingAttendee.meeting_id, Person, CheckIn, LeaveRequest)
         .join(Person, Person.id == MeetingAttendee.person_id)
-        .outerjoin(CheckIn, and_(CheckIn.meeting_id == meeting_id,
+        .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
                                  CheckIn.person_id == MeetingAttendee.person_id))
-        .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == meeting_id,
+        .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == MeetingAttendee.meeting_id,
                                       LeaveRequest.person_id == MeetingAttendee.person_id))
-        .where(MeetingAttendee.meeting_id == meeting_id).order_by(Person.name_pinyin))
-    return [AttendeeRow(*row) for row in rows]
+        .where(MeetingAttendee.meeting_id.in_(ids))
+        .order_by(MeetingAttendee.meeting_id, Person.name_pinyin))
+    found: dict[int, list[AttendeeRow]] = {}
+    for meeting_id, person, check_in, leave in rows:
+        found.setdefault(meeting_id, []).append(AttendeeRow(person, check_in, leave))
+    return found
 
 
 def is_attendee(meeting_id: int, person_id: int) -> bool:

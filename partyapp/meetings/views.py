@@ -489,7 +489,7 @@ def ledger_page(branch_id):
 @bp.get("/ledger/<int:branch_id>/print")
 def ledger_print(branch_id):
     context = _ledger_context(branch_id)
-    context["rows"] = {m.id: services.attendee_rows(m.id) for m in context["meetings"]}
+    context["rows"] = services.attendee_rows_by_meeting([m.id for m in context["meetings"]])
     return render_template("meetings/ledger_print.html", **context)
 
 
