@@ -70,11 +70,14 @@ def default_attendee_ids(org: Organization, kinds: list[MeetingKind]) -> list[in
     return sorted({row[0] for row in rows})
 
 
-def branch_people(branch: Organization) -> list[Person]:
-    """Everyone holding a role in the branch or its groups (the choice list for a plan)."""
+def branch_people(*branches: Organization) -> list[Person]:
+    """Everyone holding a role in the branches or their groups (the choice list for a plan)."""
+    if not branches:
+        return []
     return list(db.session.scalars(
         select(Person).join(Membership, Membership.person_id == Person.id).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), active_role_filter(), Person.active)
+        .where(or_(*[Organization.path.startswith(b.path) for b in branches]),
+               active_role_filter(), Person.active)
         .distinct().order_by(Person.name_pinyin)))
 
 
