@@ -493,15 +493,18 @@ def issue_code(actor, person_id: int) -> MemberCode:
     return code
 
 
-def codes_for(person_ids: list[int], actor) -> dict[int, MemberCode]:
+def codes_for(person_ids: list[int], actor) -> dict[int, str]:
     """Active codes for many people, issuing the missing ones (for the card sheet)."""
-    found = {code.person_id: code for code in db.session.scalars(
-        select(MemberCode).where(MemberCode.person_id.in_(person_ids),
-                                 MemberCode.revoked_at.is_(None)))}
-    for pid in person_ids:
-        if pid not in found:
-            found[pid] = issue_code(actor, pid)
-    db.session.commit()
+    found = dict(db.session.execute(
+        select(MemberCode.person_id, MemberCode.code).where(
+            MemberCode.person_id.in_(person_ids), MemberCode.revoked_at.is_(None))).all())
+    missing = [pid for pid in person_ids if pid not in found]
+    if missing:   # first cards for these people: nothing to revoke, one insert
+        new_codes = {pid: secrets.token_hex(8).upper() for pid in missing}
+        db.session.add_all(MemberCode(person_id=pid, code=code) for pid, code in new_codes.items())
+        audit.record(actor, "member_code.issue", "person", None, people=missing)
+        db.session.commit()
+        found.update(new_codes)
     return found
 
 
