@@ -7,7 +7,8 @@ Flask + Flask-SQLAlchemy endpoint inserting one row (bench/baseline_app.py) unde
 gunicorn settings. Then a second pass: each member scans twice at the same instant (600
 requests, a fresh meeting). The last line printed is JSON.
 
-    .venv/bin/python bench/checkin_burst.py
+    .venv/bin/python bench/checkin_burst.py              # the run the issue describes
+    .venv/bin/python bench/checkin_burst.py --rounds 5   # alternate 5 times, median round
 """
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 # ---- data ---------------------------------------------------------------------------------------
-def prepare_database(url: str) -> tuple[list[str], int, int]:
-    """Migrate, then 300 members of one branch and two meetings open for check-in now."""
+def prepare_database(url: str, rounds: int = 1) -> tuple[list[str], list[int], int]:
+    """Migrate, then 300 members of one branch, one meeting open for check-in now per round
+    and one for the double-scan pass."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
@@ -101,7 +103,7 @@ def prepare_database(url: str) -> tuple[list[str], int, int]:
             add_role(person, branch, Role.MEMBER)
         start = clock.now() - timedelta(minutes=5)
         ids = []
-        for topic in ("压测：主题党日", "压测：同一时刻扫两次"):
+        for topic in [f"压测：主题党日{n + 1}" for n in range(rounds)] + ["压测：同一时刻扫两次"]:
             meeting = services.plan_meeting(None, services.MeetingPlan(
                 org=branch, kinds=[services.kind_by_code("theme_day")], topic=topic,
                 starts_at=start, ends_at=start + timedelta(hours=3)))
@@ -109,7 +111,7 @@ def prepare_database(url: str) -> tuple[list[str], int, int]:
             ids.append(meeting.id)
         db.session.commit()
         db.engine.dispose()
-    return phones, ids[0], ids[1]
+    return phones, ids[:-1], ids[-1]
 
 
 def stored_check_ins(url: str, meeting_id: int) -> int:
@@ -181,22 +183,39 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def main() -> dict:
+def main(rounds: int = 1) -> dict:
+    """One round is the spec's run. With --rounds N both passes alternate N times (a fresh
+    meeting each round) and the round with the median ratio is reported, the others listed:
+    on a shared 2-core machine a one-second burst is at the mercy of its neighbours."""
     workdir = Path(tempfile.mkdtemp(prefix="checkin-burst-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
-    phones, meeting_id, double_id = prepare_database(url)
+    phones, meeting_ids, double_id = prepare_database(url, rounds)
+    baseline_url = f"sqlite:///{workdir / 'baseline.db'}"
+    os.environ["BASELINE_DATABASE_URL"] = baseline_url
+    import bench.baseline_app  # noqa: F401  (creates its table once, before the workers start)
+
     make = token_maker()
-    port = free_port()
+    port, baseline_port = free_port(), free_port()
     server = start_server(port, {"DATABASE_URL": url, "SECRET_KEY": SECRET})
-    base = f"http://127.0.0.1:{port}"
+    baseline = start_server(baseline_port, {"BASELINE_DATABASE_URL": baseline_url},
+                            "bench.baseline_app:app")
+    base, base_line = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{baseline_port}"
     try:
         with ThreadPoolExecutor(8) as pool:                       # untimed
             cookies = list(pool.map(lambda phone: log_in(base, phone), phones))
+        burst([lambda n=n: timed_get(f"{base_line}/insert/{n}") for n in range(50)])  # warm-up
 
         def scan(jar, meeting):
             return lambda: timed_get(f"{base}/meetings/{meeting}/c/{make(meeting)}", jar)
 
-        results, seconds = burst([scan(jar, meeting_id) for jar in cookies])
+        measured = []
+        for index, meeting_id in enumerate(meeting_ids):
+            results, seconds = burst([scan(jar, meeting_id) for jar in cookies])
+            base_results, base_seconds = burst([
+                lambda n=n: timed_get(f"{base_line}/insert/{index * MEMBERS + n}")
+                for n in range(MEMBERS)])
+            measured.append(_round_figures(url, meeting_id, results, seconds, base_results,
+                                           base_seconds))
 
         barriers = [threading.Barrier(2, timeout=30) for _ in cookies]
 
@@ -210,23 +229,21 @@ def main() -> dict:
                             for _ in range(2)])
     finally:
         stop_server(server)
-
-    baseline_url = f"sqlite:///{workdir / 'baseline.db'}"
-    os.environ["BASELINE_DATABASE_URL"] = baseline_url
-    import bench.baseline_app  # noqa: F401  (creates its table once, before the workers start)
-
-    baseline_port = free_port()
-    baseline = start_server(baseline_port, {"BASELINE_DATABASE_URL": baseline_url},
-                            "bench.baseline_app:app")
-    try:
-        burst([lambda n=n: timed_get(f"http://127.0.0.1:{baseline_port}/insert/{n}")
-               for n in range(50)])                                # warm-up, untimed
-        base_results, base_seconds = burst([
-            lambda n=n: timed_get(f"http://127.0.0.1:{baseline_port}/insert/{n}")
-            for n in range(MEMBERS)])
-    finally:
         stop_server(baseline)
 
+    report = dict(sorted(measured, key=lambda r: r["ratio"])[len(measured) // 2])
+    report.update({
+        "double_errors": sum(1 for r in doubles if r[1] != 200 or "已签到" not in r[2]),
+        "double_stored": stored_check_ins(url, double_id),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    })
+    if rounds > 1:
+        report["rounds"] = [{k: r[k] for k in ("rps", "baseline_rps", "ratio", "p95_ms",
+                                               "errors", "stored")} for r in measured]
+    return report
+
+
+def _round_figures(url, meeting_id, results, seconds, base_results, base_seconds) -> dict:
     ok = [r for r in results if r[1] == 200 and "已签到" in r[2]]
     latencies = [r[0] * 1000 for r in results]
     rps = MEMBERS / seconds
@@ -241,13 +258,12 @@ def main() -> dict:
         "rps": round(rps, 1),
         "baseline_rps": round(baseline_rps, 1),
         "ratio": round(rps / baseline_rps, 3),
-        "double_errors": sum(1 for r in doubles if r[1] != 200 or "已签到" not in r[2]),
-        "double_stored": stored_check_ins(url, double_id),
-        # context, not targets: the baseline's own latency under the same load
+        # context, not a target: the baseline's own latency in the same round
         "baseline_p95_ms": round(percentile([r[0] * 1000 for r in base_results], 0.95), 1),
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), ensure_ascii=False))
+    arguments = sys.argv[1:]
+    print(json.dumps(main(int(arguments[1]) if arguments[:1] == ["--rounds"] else 1),
+                     ensure_ascii=False))

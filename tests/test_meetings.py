@@ -346,3 +346,20 @@ def test_the_recorder_sees_the_flags_on_the_meeting_page(client, login, world, m
     assert text(client.get(f"/meetings/{meeting.id}")).count("⚠ 同一手机多人签到") == 2
     login(world.member)
     assert "⚠ 同一手机多人签到" not in text(client.get(f"/meetings/{meeting.id}"))
+
+
+def test_the_card_sheet_is_a_fixed_number_of_queries(client, login, world, queries):
+    login(world.secretary)
+    client.get(f"/meetings/codes/{world.branch.id}")     # issues the five cards
+    db.session.expire_all()
+    with queries() as first:
+        client.get(f"/meetings/codes/{world.branch.id}")
+    from .factories import make_person
+    for n in range(6):
+        make_person(f"新党员{n}", org=world.branch)
+    db.session.commit()
+    client.get(f"/meetings/codes/{world.branch.id}")     # issues the six new cards at once
+    db.session.expire_all()
+    with queries() as second:
+        client.get(f"/meetings/codes/{world.branch.id}")
+    assert second.count == first.count

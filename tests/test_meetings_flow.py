@@ -410,3 +410,24 @@ def test_the_demo_has_closed_meetings_with_check_ins_and_one_about_to_start(app_
     counts = services.meeting_counts([meetings[0].id])[meetings[0].id]
     # 19 members expected; every 6th (4 people) stays away; one approved leave among them.
     assert (counts.expected, counts.present, counts.on_leave) == (19, 15, 1)
+
+
+def test_the_print_view_and_export_do_not_query_per_meeting(client, login, quarter, queries):
+    login(quarter.secretary)
+    paths = [f"/meetings/ledger/{quarter.branch.id}/print?period=2026-Q4",
+             f"/meetings/ledger/{quarter.branch.id}/export.xlsx?period=2026-Q4"]
+
+    def query_counts():
+        found = []
+        for path in paths:
+            db.session.expire_all()                   # as in a fresh request
+            with queries() as q:
+                assert client.get(path).status_code == 200
+            found.append(q.count)
+        return found
+
+    client.get(paths[0])                              # warm the kinds
+    before = query_counts()
+    for day in (2, 3, 4, 9, 10):                      # five more held meetings
+        _held(quarter, quarter.branch, "theme_day", date(2026, 11, day))
+    assert query_counts() == before

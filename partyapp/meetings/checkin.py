@@ -126,21 +126,40 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
         return CheckInResult(True, at=state.existing.at, late=state.existing.late, already=True,
                              check_in_id=state.existing.id)
     late = is_late(meeting, at)
+    values = dict(meeting_id=meeting.id, person_id=person_id, at=at, method=method, late=late,
+                  client_id=client_id, recorded_by_id=recorded_by_id,
+                  flag_shared_device=state.same_device > 0, flag_far=False)
     try:
-        row_id = db.session.execute(_insert_statement(), dict(
-            meeting_id=meeting.id, person_id=person_id, at=at, method=method, late=late,
-            client_id=client_id, recorded_by_id=recorded_by_id,
-            flag_shared_device=state.same_device > 0, flag_far=False)).scalar_one()
-        if state.leave_id is not None:   # on leave but came after all: the leave is withdrawn
-            db.session.execute(update(LeaveRequest).where(LeaveRequest.id == state.leave_id)
-                               .values(status=LeaveStatus.WITHDRAWN))
-        if state.same_device:
-            _flag_device(meeting.id, client_id)
-        db.session.commit()
+        if state.leave_id is None and not state.same_device:
+            row_id = _insert_alone(values)
+        else:
+            row_id = _insert_with_side_effects(values, state, meeting.id, client_id)
     except IntegrityError:     # the same person's other request won the race
         db.session.rollback()
         return _existing_result(meeting.id, person_id)
     return CheckInResult(True, at=at, late=late, check_in_id=row_id)
+
+
+def _insert_alone(values: dict) -> int:
+    """The usual case: one INSERT committed on its own (autocommit), so the database's write
+    lock is held for that statement only, never while Python code runs — what keeps 300
+    phones in a minute from queueing behind each other on SQLite."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(_insert_statement(), values).scalar_one()
+
+
+def _insert_with_side_effects(values: dict, state: PersonState, meeting_id: int,
+                              client_id: str | None) -> int:
+    """A member on leave (the leave is withdrawn) or a shared phone (flag every check-in from
+    it): one transaction."""
+    row_id = db.session.execute(_insert_statement(), values).scalar_one()
+    if state.leave_id is not None:
+        db.session.execute(update(LeaveRequest).where(LeaveRequest.id == state.leave_id)
+                           .values(status=LeaveStatus.WITHDRAWN))
+    if state.same_device:
+        _flag_device(meeting_id, client_id)
+    db.session.commit()
+    return row_id
 
 
 @cache

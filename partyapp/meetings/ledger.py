@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify
 from .models import CheckIn, ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period
-from .services import active_kinds, attendee_rows, meeting_counts, active_role_filter
+from .services import active_kinds, active_role_filter, attendee_rows_by_meeting, meeting_counts
 
 
 # ---- periods -----------------------------------------------------------------------------------
@@ -123,8 +124,9 @@ def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
                       c.expected, c.present, c.on_leave, c.absent, c.late])
     people = book.create_sheet("出勤明细")
     people.append(["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
+    rows = attendee_rows_by_meeting([m.id for m in meetings])
     for m in meetings:
-        for row in attendee_rows(m.id):
+        for row in rows.get(m.id, []):
             people.append([clock.to_local(m.starts_at).strftime("%Y-%m-%d"), m.topic,
                            row.person.name, row.status,
                            clock.to_local(row.check_in.at).strftime("%H:%M") if row.check_in else "",
@@ -224,15 +226,14 @@ def send_compliance_reminders() -> int:
         return 0
     ids = [b.id for b in branches]
     by_month, by_quarter = branch_compliance(ids, month), branch_compliance(ids, quarter)
+    due = {branch_id: [m for m in by_month[branch_id].missing if m.kind.period != Period.QUARTER]
+           + [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
+           for branch_id in ids}
+    claimed = _claim(due, month, quarter)
     secretaries = _secretaries(ids)
     sent = 0
-    for branch_id in ids:
-        due = [m for m in by_month[branch_id].missing if m.kind.period != Period.QUARTER] + \
-              [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
-        kinds = {miss.kind.id: miss for miss in due}
-        claimed = {kind_id for kind_id, miss in kinds.items()
-                   if _claim(branch_id, miss, month, quarter)}
-        lines = [miss for miss in due if miss.kind.id in claimed]
+    for branch_id, missing in due.items():
+        lines = [miss for miss in missing if (branch_id, miss.kind.id) in claimed]
         if lines and secretaries.get(branch_id):
             notify(secretaries[branch_id], "本月还有会议要开",
                    "；".join(f"{m.org.name}{m.kind.name}（{m.period_label}）" for m in lines),
@@ -242,15 +243,21 @@ def send_compliance_reminders() -> int:
     return sent
 
 
-def _claim(branch_id: int, miss: Missing, month: PeriodRange, quarter: PeriodRange) -> bool:
-    key = quarter.key if miss.kind.period == Period.QUARTER else month.key
-    try:
-        with db.session.begin_nested():
-            db.session.add(ComplianceReminder(org_id=branch_id, kind_id=miss.kind.id,
-                                              period_key=key))
-    except IntegrityError:
-        return False
-    return True
+def _claim(due: dict[int, list[Missing]], month: PeriodRange,
+           quarter: PeriodRange) -> set[tuple[int, int]]:
+    """ONE conditional insert of every (branch, kind, period) still due; the rows it really
+    inserted (RETURNING) are this run's to announce — a second run or clock gets none."""
+    rows = {(branch_id, miss.kind.id): quarter.key if miss.kind.period == Period.QUARTER
+            else month.key for branch_id, missing in due.items() for miss in missing}
+    if not rows:
+        return set()
+    dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (dialect_insert(ComplianceReminder)
+                 .values([{"org_id": org_id, "kind_id": kind_id, "period_key": key,
+                           "sent_at": clock.now()} for (org_id, kind_id), key in rows.items()])
+                 .on_conflict_do_nothing(index_elements=["org_id", "kind_id", "period_key"])
+                 .returning(ComplianceReminder.org_id, ComplianceReminder.kind_id))
+    return {tuple(row) for row in db.session.execute(statement)}
 
 
 def _secretaries(branch_ids: list[int]) -> dict[int, list[int]]:

@@ -70,11 +70,14 @@ def default_attendee_ids(org: Organization, kinds: list[MeetingKind]) -> list[in
     return sorted({row[0] for row in rows})
 
 
-def branch_people(branch: Organization) -> list[Person]:
-    """Everyone holding a role in the branch or its groups (the choice list for a plan)."""
+def branch_people(*branches: Organization) -> list[Person]:
+    """Everyone holding a role in the branches or their groups (the choice list for a plan)."""
+    if not branches:
+        return []
     return list(db.session.scalars(
         select(Person).join(Membership, Membership.person_id == Person.id).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), active_role_filter(), Person.active)
+        .where(or_(*[Organization.path.startswith(b.path) for b in branches]),
+               active_role_filter(), Person.active)
         .distinct().order_by(Person.name_pinyin)))
 
 
@@ -299,15 +302,27 @@ class AttendeeRow:
 
 def attendee_rows(meeting_id: int) -> list[AttendeeRow]:
     """The expected list with each person's check-in and leave (one query)."""
+    return attendee_rows_by_meeting([meeting_id]).get(meeting_id, [])
+
+
+def attendee_rows_by_meeting(meeting_ids) -> dict[int, list[AttendeeRow]]:
+    """Expected lists of many meetings (the ledger's print view, the export) in ONE query."""
+    ids = list(meeting_ids)
+    if not ids:
+        return {}
     rows = db.session.execute(
-        select(Person, CheckIn, LeaveRequest).select_from(MeetingAttendee)
+        select(MeetingAttendee.meeting_id, Person, CheckIn, LeaveRequest)
         .join(Person, Person.id == MeetingAttendee.person_id)
-        .outerjoin(CheckIn, and_(CheckIn.meeting_id == meeting_id,
+        .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
                                  CheckIn.person_id == MeetingAttendee.person_id))
-        .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == meeting_id,
+        .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == MeetingAttendee.meeting_id,
                                       LeaveRequest.person_id == MeetingAttendee.person_id))
-        .where(MeetingAttendee.meeting_id == meeting_id).order_by(Person.name_pinyin))
-    return [AttendeeRow(*row) for row in rows]
+        .where(MeetingAttendee.meeting_id.in_(ids))
+        .order_by(MeetingAttendee.meeting_id, Person.name_pinyin))
+    found: dict[int, list[AttendeeRow]] = {}
+    for meeting_id, person, check_in, leave in rows:
+        found.setdefault(meeting_id, []).append(AttendeeRow(person, check_in, leave))
+    return found
 
 
 def is_attendee(meeting_id: int, person_id: int) -> bool:
@@ -478,15 +493,18 @@ def issue_code(actor, person_id: int) -> MemberCode:
     return code
 
 
-def codes_for(person_ids: list[int], actor) -> dict[int, MemberCode]:
+def codes_for(person_ids: list[int], actor) -> dict[int, str]:
     """Active codes for many people, issuing the missing ones (for the card sheet)."""
-    found = {code.person_id: code for code in db.session.scalars(
-        select(MemberCode).where(MemberCode.person_id.in_(person_ids),
-                                 MemberCode.revoked_at.is_(None)))}
-    for pid in person_ids:
-        if pid not in found:
-            found[pid] = issue_code(actor, pid)
-    db.session.commit()
+    found = dict(db.session.execute(
+        select(MemberCode.person_id, MemberCode.code).where(
+            MemberCode.person_id.in_(person_ids), MemberCode.revoked_at.is_(None))).all())
+    missing = [pid for pid in person_ids if pid not in found]
+    if missing:   # first cards for these people: nothing to revoke, one insert
+        new_codes = {pid: secrets.token_hex(8).upper() for pid in missing}
+        db.session.add_all(MemberCode(person_id=pid, code=code) for pid, code in new_codes.items())
+        audit.record(actor, "member_code.issue", "person", None, people=missing)
+        db.session.commit()
+        found.update(new_codes)
     return found
 
 

@@ -93,9 +93,8 @@ def _plan_choices(form: PlanForm, orgs: list[Organization]) -> None:
     form.org_id.choices = [SelectChoice(o.id, o.name) for o in orgs]
     form.kind_ids.choices = [SelectChoice(k.id, f"{k.name}（{k.frequency_label}）")
                              for k in services.active_kinds()]
-    branch_ids = {services.branch_of(o).id for o in orgs}
-    people = [p for b in db.session.scalars(select(Organization).where(
-        Organization.id.in_(branch_ids))) for p in services.branch_people(b)]
+    branches = {services.branch_of(o).id: services.branch_of(o) for o in orgs}
+    people = services.branch_people(*branches.values())
     form.host_id.choices = [SelectChoice(0, "（暂不指定）")] + [SelectChoice(p.id, p.name)
                                                                for p in people]
     form.recorder_id.choices = list(form.host_id.choices)
@@ -489,7 +488,7 @@ def ledger_page(branch_id):
 @bp.get("/ledger/<int:branch_id>/print")
 def ledger_print(branch_id):
     context = _ledger_context(branch_id)
-    context["rows"] = {m.id: services.attendee_rows(m.id) for m in context["meetings"]}
+    context["rows"] = services.attendee_rows_by_meeting([m.id for m in context["meetings"]])
     return render_template("meetings/ledger_print.html", **context)
 
 
