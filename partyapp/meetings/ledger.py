@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -225,14 +226,14 @@ def send_compliance_reminders() -> int:
     ids = [b.id for b in branches]
     by_month, by_quarter = branch_compliance(ids, month), branch_compliance(ids, quarter)
     secretaries = _secretaries(ids)
+    due_by_branch = {branch_id: [m for m in by_month[branch_id].missing
+                                 if m.kind.period != Period.QUARTER] +
+                     [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
+                     for branch_id in ids}
+    claimed = _claim(due_by_branch, month, quarter)
     sent = 0
-    for branch_id in ids:
-        due = [m for m in by_month[branch_id].missing if m.kind.period != Period.QUARTER] + \
-              [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
-        kinds = {miss.kind.id: miss for miss in due}
-        claimed = {kind_id for kind_id, miss in kinds.items()
-                   if _claim(branch_id, miss, month, quarter)}
-        lines = [miss for miss in due if miss.kind.id in claimed]
+    for branch_id, due in due_by_branch.items():
+        lines = [miss for miss in due if (branch_id, miss.kind.id) in claimed]
         if lines and secretaries.get(branch_id):
             notify(secretaries[branch_id], "本月还有会议要开",
                    "；".join(f"{m.org.name}{m.kind.name}（{m.period_label}）" for m in lines),
@@ -242,15 +243,20 @@ def send_compliance_reminders() -> int:
     return sent
 
 
-def _claim(branch_id: int, miss: Missing, month: PeriodRange, quarter: PeriodRange) -> bool:
-    key = quarter.key if miss.kind.period == Period.QUARTER else month.key
-    try:
-        with db.session.begin_nested():
-            db.session.add(ComplianceReminder(org_id=branch_id, kind_id=miss.kind.id,
-                                              period_key=key))
-    except IntegrityError:
-        return False
-    return True
+def _claim(due_by_branch: dict, month: PeriodRange, quarter: PeriodRange) -> set[tuple]:
+    """Claim every (branch, kind, period) in ONE insert that skips rows already there, so two
+    clocks at once split nothing: the second inserts none. (A savepoint per row does not do:
+    on SQLite releasing the outermost savepoint commits, and the clocks interleave.)"""
+    rows = {(branch_id, miss.kind.id): quarter.key if miss.kind.period == Period.QUARTER
+            else month.key for branch_id, due in due_by_branch.items() for miss in due}
+    if not rows:
+        return set()
+    insert = (postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)
+    statement = insert(ComplianceReminder).values([
+        {"org_id": org_id, "kind_id": kind_id, "period_key": key, "sent_at": clock.now()}
+        for (org_id, kind_id), key in rows.items()]).on_conflict_do_nothing().returning(
+        ComplianceReminder.org_id, ComplianceReminder.kind_id)
+    return {tuple(row) for row in db.session.execute(statement)}
 
 
 def _secretaries(branch_ids: list[int]) -> dict[int, list[int]]:
