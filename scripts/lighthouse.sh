@@ -28,7 +28,6 @@ done
 
 BASE="http://127.0.0.1:$PORT"
 COOKIE="$(cat "$WORK/cookie")"
-SCAN="$(cat "$WORK/scan_path")"
 run() {  # name url [cookie]
   headers='{}'
   [ -n "${3:-}" ] && headers="{\"Cookie\": \"$3\"}"
@@ -40,5 +39,7 @@ run() {  # name url [cookie]
 run village "$BASE/v/donghu/commitments"
 run login "$BASE/auth/login"
 # The scan page checks in once; later loads (Lighthouse loads it more than once) show 已签到.
-run checkin "$BASE$SCAN" "$COOKIE"
+# The QR token lives 15–30 s: made just before Lighthouse opens the page.
+run checkin "$BASE$($BIN/python scripts/lighthouse_prepare.py --scan "$WORK")" "$COOKIE"
 $BIN/python scripts/lighthouse_prepare.py --report "$WORK" village login checkin
+echo "(reports: $WORK/*.json)"

@@ -33,9 +33,31 @@ def prepare(work: Path) -> None:
         member = db.session.scalar(select(Person).where(Person.phone == MEMBER))
         cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(
             {"_user_id": member.get_id(), "_fresh": True})
-        (work / "scan_path").write_text(
-            f"/meetings/{meeting.id}/c/{make_token(meeting.id)}")
+        (work / "meeting_id").write_text(str(meeting.id))
         (work / "cookie").write_text(f"session={cookie}")
+
+
+def scan_path(work: Path) -> str:
+    from partyapp import create_app
+    from partyapp.meetings.checkin import make_token
+
+    meeting_id = int((work / "meeting_id").read_text())
+    with create_app().app_context():
+        return f"/meetings/{meeting_id}/c/{make_token(meeting_id)}"
+
+
+def _checked_in(work: Path) -> bool:
+    """The measured page was the 已签到 result (not an expired-code page)."""
+    from sqlalchemy import func, select
+
+    from partyapp import create_app
+    from partyapp.extensions import db
+    from partyapp.meetings.models import CheckIn
+
+    meeting_id = int((work / "meeting_id").read_text())
+    with create_app().app_context():
+        return bool(db.session.scalar(select(func.count(CheckIn.id)).where(
+            CheckIn.meeting_id == meeting_id)))
 
 
 def report(work: Path, names: list[str]) -> int:
@@ -50,11 +72,16 @@ def report(work: Path, names: list[str]) -> int:
             if audit.get("score") is not None and audit["score"] < 0.9 and \
                     audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"):
                 print(f"           - {audit['id']}: {audit['title']}")
+    if "checkin" in names:
+        print("check-in stored by the measured scan:", _checked_in(work))
     print(json.dumps({"pages": scores, "worst": worst, "target": TARGET}, ensure_ascii=False))
     return 0 if worst >= TARGET else 1
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--scan":
+        print(scan_path(Path(sys.argv[2])))
+        sys.exit(0)
     if sys.argv[1] == "--report":
         sys.exit(report(Path(sys.argv[2]), sys.argv[3:]))
     prepare(Path(sys.argv[1]))

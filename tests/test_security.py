@@ -527,3 +527,13 @@ def test_security_headers_on_every_page(app, client, login, world):
             missing.append(f"{url}: inline script")
     assert html_pages >= 40
     assert not missing, "\n".join(missing)
+
+
+def test_a_nul_character_in_any_field_is_a_400_not_a_database_error(app, client, world):
+    """PostgreSQL refuses NUL in text; found by the fuzzer on the door-code form."""
+    before = row_counts()
+    response = client.post(f"/opinions/v/{world.branch.slug}/new", data={
+        "category": "村务", "content": "路灯\x00坏了三天了，请修理。"})
+    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+    assert client.get("/opinions/find", query_string={"q": "a\x00"}).status_code == 400
+    assert row_counts() == before
