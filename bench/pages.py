@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -172,11 +173,13 @@ def main() -> dict:
     urls = build(directory)
     demo, skipped = measure(urls["demo"])
     county, _ = measure(urls["county"])
-    print(f"{'page':22} {'demo p95':>9} {'county p95':>11} {'queries demo/county':>20}")
+    print(f"{'page':22} {'demo p95 (median)':>18} {'county p95 (median)':>20}  queries demo/county")
     for label in demo:
         d, c = demo[label], county[label]
-        print(f"{label:22} {d['p95_ms']:>8.1f}  {c['p95_ms']:>10.1f}  "
-              f"{d['queries']:>9}/{c['queries']:<9} {c['path']}")
+        print(f"{label:22} {d['p95_ms']:>8.1f} ({d['median_ms']:>5.1f})    "
+              f"{c['p95_ms']:>8.1f} ({c['median_ms']:>5.1f})    "
+              f"{d['queries']:>5}/{c['queries']:<5} {c['path']}")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     if skipped:
         print("not in the URL map (skipped):", ", ".join(skipped))
     both = list(demo.values()) + list(county.values())
