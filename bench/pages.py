@@ -75,6 +75,28 @@ PAGES = [
 ]
 
 
+# Blueprints merged later are also walked automatically: each GET page of theirs whose URL needs
+# at most a town, branch or village is measured as this role (unless PAGES already has it).
+AUTO = {"town": ADMIN, "ratings": SECRETARY}
+AUTO_PARAMS = {"town_id": lambda c: c["town"], "branch_id": lambda c: c["branch"],
+               "org_id": lambda c: c["branch"], "slug": lambda c: VILLAGE}
+
+
+def auto_pages(app) -> list:
+    listed = {endpoint for _, endpoint, _, _ in PAGES}
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        blueprint = rule.endpoint.partition(".")[0]
+        if blueprint not in AUTO or rule.endpoint in listed or "GET" not in rule.methods \
+                or not set(rule.arguments) <= AUTO_PARAMS.keys():
+            continue
+        names = sorted(rule.arguments)
+        found.append((f"{rule.endpoint} (auto)", rule.endpoint, AUTO[blueprint],
+                      lambda c, names=names: {n: AUTO_PARAMS[n](c) for n in names}))
+        listed.add(rule.endpoint)
+    return found
+
+
 def build(directory: Path) -> dict[str, str]:
     """demo.db (seed-demo) and county.db (seed-scale), made once by the real commands."""
     urls = {}
@@ -136,7 +158,7 @@ def measure(url: str) -> tuple[dict, list[str]]:
             (p, db.session.scalar(select(Person).where(Person.phone == p)))
             for p in (ADMIN, SECRETARY, RECORDER, MEMBER))}
     results, skipped = {}, []
-    for label, endpoint, phone, params in PAGES:
+    for label, endpoint, phone, params in PAGES + auto_pages(app):
         if endpoint not in endpoints:
             skipped.append(label)
             continue
