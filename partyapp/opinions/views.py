@@ -127,6 +127,7 @@ def rate(secret):
 
 
 @bp.get("/t/<secret>/photo/<int:photo_id>")
+@limiter.limit("30 per 10 minutes", deduct_when=_missed)
 def tracked_photo(secret, photo_id):
     opinion = _opinion_by_secret(secret)
     return _send_photo(opinion, photo_id)
