@@ -226,8 +226,9 @@ def test_care_switch_next_and_referrer_never_leave_the_site(client, target):
 def test_guessed_tracking_codes_are_404_and_then_rate_limited(app, world, rate_limits):
     populate_all(world)
     guesser = app.test_client()
+    # 30 misses per 10-minute window; 70 guesses cross at most one window boundary.
     statuses = [guesser.get(f"/opinions/t/{secrets.token_urlsafe(16)}").status_code
-                for _ in range(40)]
+                for _ in range(70)]
     assert set(statuses[:30]) == {404}
     assert statuses[-1] == 429
     assert "甲一村内部意见" not in guesser.get(
@@ -443,7 +444,8 @@ def test_checkin_scan_is_limited_per_account(app, world, login, rate_limits):
     table_meetings.populate(world)
     url = f"/meetings/{world.extra['meeting']}/c/{table_meetings._token(world)}"
     member = login(world.member, app.test_client())
-    statuses = [member.get(url).status_code for _ in range(25)]
+    # Fixed one-minute windows: 45 quick scans cross at most one boundary, so at most 40 pass.
+    statuses = [member.get(url).status_code for _ in range(45)]
     assert statuses[:20] == [200] * 20 and statuses[-1] == 429
     colleague = login(world.group_leader, app.test_client())
     assert colleague.get(url).status_code == 200
