@@ -56,7 +56,8 @@ def _branches(town: Organization) -> list[Organization]:
 
 
 def _people(branches, password_hash: str) -> dict[int, list[int]]:
-    """Fill every branch to MEMBERS / BRANCHES party members (in its groups)."""
+    """Fill every branch to MEMBERS / BRANCHES party members (in its groups). Returns the
+    party members of each branch and of each group (org id -> person ids)."""
     per_branch = MEMBERS // len(branches)
     groups = {}
     for org_id, parent_id in db.session.execute(select(Organization.id, Organization.parent_id)
@@ -89,58 +90,75 @@ def _people(branches, password_hash: str) -> dict[int, list[int]]:
                        "started_on": date(2023, 1, 1)} for role in (Role.SECRETARY, Role.RECORDER)]
     _bulk(Membership, roles)
     members: dict[int, list[int]] = {}
-    for person_id, parent_id in db.session.execute(
-            select(Membership.person_id, Organization.parent_id)
+    for person_id, group_id, parent_id in db.session.execute(
+            select(Membership.person_id, Organization.id, Organization.parent_id)
             .join(Organization, Organization.id == Membership.org_id)
             .where(Organization.kind == OrgKind.GROUP, Membership.role == Role.MEMBER,
-                   Membership.ended_on.is_(None))):
+                   Membership.ended_on.is_(None)).order_by(Membership.person_id)):
         members.setdefault(parent_id, []).append(person_id)
+        members.setdefault(group_id, []).append(person_id)
     return members
 
 
 # ---- meetings and check-ins -----------------------------------------------------------------
+# Every month of the last YEARS years, per branch: 主题党日 (all members; with 党课 each
+# quarter), 支部委员会 (five members); per party group: 党小组会 (its members). (day, kind)
+SERIES = (("theme_day", 10), ("branch_committee", 3), ("group_meeting", 20))
+SERIES_NAMES = {"theme_day": "主题党日", "branch_committee": "支部委员会", "group_meeting": "党小组会"}
+
+
 def _meetings(branches, members: dict[int, list[int]], rng: random.Random) -> tuple[int, int]:
     from .meetings.models import CheckIn, Meeting, MeetingAttendee, MeetingKind, meeting_kind_link
 
     kinds = dict(db.session.execute(select(MeetingKind.code, MeetingKind.id)).all())
-    theme, lecture = kinds.get("theme_day"), kinds.get("party_lecture")
+    groups = {}
+    for group_id, parent_id in db.session.execute(select(Organization.id, Organization.parent_id)
+                                                  .where(Organization.kind == OrgKind.GROUP)):
+        groups.setdefault(parent_id, []).append(group_id)
     today = clock.today()
     first_month = date(today.year - YEARS, today.month, 1)
-    rows, links = [], []
     months = [(first_month.year + (first_month.month - 1 + k) // 12,
                (first_month.month - 1 + k) % 12 + 1) for k in range(YEARS * 12)]
+    plan = []   # (row, kind codes, attendees)
     for branch in branches:
         for year, month in months:
-            starts = datetime(year, month, 10, 1, 0, tzinfo=clock.UTC)   # 09:00 in China
-            rows.append({"org_id": branch.id, "branch_id": branch.id, "topic": f"{year}年{month}月主题党日",
-                         "starts_at": starts, "ends_at": starts + timedelta(hours=2),
-                         "place": "村党群服务中心", "status": "closed", "checkin_opens_minutes": 30,
-                         "late_after_minutes": 10, "minutes": "学习文件，讨论村务，布置下月工作。",
-                         "published_at": starts - timedelta(days=5),
-                         "reminded_at": starts - timedelta(days=1),
-                         "closed_at": starts + timedelta(hours=3),
-                         "created_at": starts - timedelta(days=7)})
-    _bulk(Meeting, rows)
-    meetings = db.session.execute(select(Meeting.id, Meeting.branch_id, Meeting.starts_at)
-                                  .where(Meeting.topic.like("%月主题党日"))
-                                  .order_by(Meeting.id)).all()
-    attendees, check_ins = [], []
-    for meeting_id, branch_id, starts in meetings:
-        month = starts.month if hasattr(starts, "month") else 1
-        links.append({"meeting_id": meeting_id, "kind_id": theme})
-        if lecture and month % 3 == 0:
-            links.append({"meeting_id": meeting_id, "kind_id": lecture})
-        for person_id in members.get(branch_id, []):
+            for code, day in SERIES:
+                starts = datetime(year, month, day, 1, 0, tzinfo=clock.UTC)   # 09:00 in China
+                orgs = groups.get(branch.id, []) if code == "group_meeting" else [branch.id]
+                for org_id in orgs:
+                    people = members.get(org_id, [])
+                    codes = [code] + (["party_lecture"] if code == "theme_day" and month % 3 == 0
+                                      else [])
+                    plan.append((_meeting_row(branch.id, org_id, starts,
+                                              f"{year}年{month}月{SERIES_NAMES[code]}"), codes,
+                                 people[:5] if code == "branch_committee" else people))
+    first_new = (db.session.scalar(select(func.max(Meeting.id))) or 0) + 1
+    _bulk(Meeting, [row for row, _, _ in plan])
+    ids = list(db.session.scalars(select(Meeting.id).where(Meeting.id >= first_new)
+                                  .order_by(Meeting.id)))
+    links, attendees, check_ins = [], [], []
+    for meeting_id, (row, codes, people) in zip(ids, plan):
+        links += [{"meeting_id": meeting_id, "kind_id": kinds[c]} for c in codes if c in kinds]
+        for person_id in people:
             attendees.append({"meeting_id": meeting_id, "person_id": person_id})
             if rng.random() < 0.9:
                 check_ins.append({"meeting_id": meeting_id, "person_id": person_id,
-                                  "at": starts - timedelta(minutes=rng.randint(0, 25)),
+                                  "at": row["starts_at"] - timedelta(minutes=rng.randint(0, 25)),
                                   "method": "qr", "late": False, "flag_far": False,
                                   "flag_shared_device": False})
-    _bulk(meeting_kind_link, [link for link in links if link["kind_id"]])
+    _bulk(meeting_kind_link, links)
     _bulk(MeetingAttendee, attendees)
     _bulk(CheckIn, check_ins)
-    return len(meetings), len(check_ins)
+    return len(ids), len(check_ins)
+
+
+def _meeting_row(branch_id: int, org_id: int, starts: datetime, topic: str) -> dict:
+    return {"org_id": org_id, "branch_id": branch_id, "topic": topic, "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2), "place": "村党群服务中心", "status": "closed",
+            "checkin_opens_minutes": 30, "late_after_minutes": 10,
+            "minutes": "学习文件，讨论村务，布置下月工作。", "published_at": starts - timedelta(days=5),
+            "reminded_at": starts - timedelta(days=1), "closed_at": starts + timedelta(hours=3),
+            "created_at": starts - timedelta(days=7)}
 
 
 # ---- opinions --------------------------------------------------------------------------------

@@ -23,10 +23,14 @@ def test_seed_scale_fills_the_county(app, app_ctx, monkeypatch):
     members = select(Membership.person_id).join(Organization, Organization.id == Membership.org_id) \
         .where(Organization.kind == OrgKind.GROUP, Membership.role == Role.MEMBER).distinct()
     assert count(members) == 80
-    scaled = select(Meeting.id).where(Meeting.topic.like("____年%月主题党日"))
-    assert count(scaled) == 4 * 12
+    theme_days = select(Meeting.id).where(Meeting.topic.like("____年%月主题党日"))
+    assert count(theme_days) == 4 * 12
+    # Each branch and month: 主题党日, 支部委员会 and a 党小组会 in each of its two groups.
+    scaled = select(Meeting.id).where(Meeting.topic.like("____年%月%"))
+    assert count(scaled) == 4 * 12 * 4
+    # Attendees: 20 members, 5 on the committee, 20 across the two groups.
     assert count(select(MeetingAttendee.person_id).where(
-        MeetingAttendee.meeting_id.in_(scaled))) == 4 * 12 * 20
+        MeetingAttendee.meeting_id.in_(scaled))) == 4 * 12 * (20 + 5 + 20)
     assert count(select(Opinion.id).where(Opinion.content.like("第%号意见：%"))) == 200
     ours = select(Commitment.id).where(Commitment.title.like("承诺事项%号：为群众办实事"))
     assert count(ours) == 40
