@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin, scheduler."""
+"""flask commands: seed-demo, seed-scale, create-admin, scheduler, backup, restore."""
 import getpass
 
 import click
@@ -18,6 +18,9 @@ def register_cli(app):
     app.cli.add_command(scheduler_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from .scale import seed_scale_command
+
+    app.cli.add_command(seed_scale_command)
     for module in feature_modules("cli"):
         for command in module.COMMANDS:
             app.cli.add_command(command)

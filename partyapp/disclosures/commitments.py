@@ -101,11 +101,15 @@ def record_assessment(actor, commitment: Commitment, kind: str, period: int, ver
 
 
 # ---- reading ---------------------------------------------------------------------------------
-def branch_commitments(branch_ids, owner_id: int | None = None) -> list[Commitment]:
+def branch_commitments(branch_ids, owner_id: int | None = None, *,
+                       with_history: bool = True) -> list[Commitment]:
+    """The branches' commitments with their owners; with_history also loads every progress
+    update and the decision (pages that list titles only skip them)."""
+    options = [selectinload(Commitment.owner)]
+    if with_history:
+        options += [selectinload(Commitment.updates), selectinload(Commitment.decision)]
     query = (select(Commitment).where(Commitment.branch_id.in_(list(branch_ids)))
-             .options(selectinload(Commitment.owner), selectinload(Commitment.updates),
-                      selectinload(Commitment.decision))
-             .order_by(Commitment.due_on, Commitment.id))
+             .options(*options).order_by(Commitment.due_on, Commitment.id))
     if owner_id is not None:
         query = query.where(Commitment.owner_id == owner_id)
     return list(db.session.scalars(query))

@@ -36,8 +36,9 @@ def index_context(person, managed: list[Organization]) -> dict:
         pledge_branches=[v for v in villages if v.id not in managed_ids
                          and authz.can(person, "commitment.own", v)],
         my_commitments=commitment_service.branch_commitments(
-            [v.id for v in villages] or [0], owner_id=person.id),
-        commitments=commitment_service.branch_commitments(managed_ids) if managed else [],
+            [v.id for v in villages] or [0], owner_id=person.id, with_history=False),
+        commitments=commitment_service.branch_commitments(managed_ids, with_history=False)
+        if managed else [],
         decisions=decision_service.branch_decisions(managed_ids) if managed else [],
         rounds=review_service.rounds_of(managed_ids) if managed else [],
         alerts=_town_alerts(person, villages))

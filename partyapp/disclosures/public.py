@@ -4,6 +4,7 @@ how a single person voted. Each tab prints as one A4 poster with a QR back to th
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from io import BytesIO
 
 import qrcode
@@ -36,7 +37,9 @@ def live_page_url(village, tab: str) -> str:
     return base.rstrip("/") + url_for("public.tab", slug=village.slug, tab=tab)
 
 
+@lru_cache(maxsize=512)
 def qr_data_uri(text: str) -> str:
+    """The poster's QR image (a pure function of the URL: made once per process, ~10 ms)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
     qr.add_data(text)
     buffer = BytesIO()

@@ -15,12 +15,26 @@ def home():
                            branch=home_branch(current_user))
 
 
+def _local_path(target: str) -> str:
+    """A referrer is a full URL: keep its path when it is ours; anything else goes home.
+    Browsers read '/\\evil' as '//evil', so backslashes and control characters are refused."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    if parts.netloc and parts.netloc == request.host and parts.scheme in ("http", "https"):
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    elif parts.scheme or parts.netloc:
+        return "/"
+    if not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or any(ord(ch) < 32 for ch in target):
+        return "/"
+    return target
+
+
 @bp.post("/care")
 def toggle_care_mode():
     """长辈版: remembered per device by a cookie the server reads (no script needed)."""
-    target = request.form.get("next") or request.referrer or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = _local_path(request.form.get("next") or request.referrer or "/")
     response = redirect(target, code=303)
     response.set_cookie(CARE_COOKIE, "0" if is_care_mode() else "1", max_age=3600 * 24 * 400,
                         httponly=True, samesite="Lax",

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..authz import can, home_branch, orgs_where, require
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization, Person, Role
 from . import bp, checkin, ledger, services
 from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
@@ -295,6 +295,7 @@ PENDING_KEY = "pending_checkin"
 
 
 @bp.get("/<int:meeting_id>/c/<token>")
+@limiter.limit("20 per minute")   # per account (or phone cookie): a member scans once or twice
 def scan(meeting_id, token):
     if not current_user.is_authenticated:
         return _scan_logged_out(_meeting(meeting_id), token)

@@ -94,7 +94,12 @@ def _opinion_by_secret(secret) -> Opinion:
     return services.opinion_by_secret(secret) or abort(404)
 
 
+def _missed(response) -> bool:
+    return response.status_code == 404
+
+
 @bp.get("/t/<secret>")
+@limiter.limit("30 per 10 minutes", deduct_when=_missed)   # guessing codes: only misses count
 def track(secret):
     opinion = _opinion_by_secret(secret)
     url = _public_url("opinions.track", secret=secret)
@@ -122,6 +127,7 @@ def rate(secret):
 
 
 @bp.get("/t/<secret>/photo/<int:photo_id>")
+@limiter.limit("30 per 10 minutes", deduct_when=_missed)
 def tracked_photo(secret, photo_id):
     opinion = _opinion_by_secret(secret)
     return _send_photo(opinion, photo_id)

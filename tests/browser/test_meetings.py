@@ -40,8 +40,17 @@ def test_a_phone_scans_the_screen_and_the_count_shows_1(app_ctx, live_server, de
 
     member = phone.new_page()
     browser_login(member, live_server, world.member.phone)
-    member.goto(decoded[0].text)
+    # From the scan to 已签到: one page load, no redirect, no tap.
+    navigations = []
+    member.on("framenavigated",
+              lambda frame: navigations.append(frame.url) if frame == member.main_frame else None)
+    member.add_init_script("window.__taps = 0; addEventListener('click', () => window.__taps++, true);"
+                           "addEventListener('pointerdown', () => window.__taps++, true);")
+    loaded = member.goto(decoded[0].text)
     expect(member.locator(".checkin-result__ok")).to_have_text("✓ 已签到")
+    assert loaded.request.redirected_from is None and loaded.status == 200
+    assert navigations == [decoded[0].text]
+    assert member.evaluate("window.__taps") == 0
     member.screenshot(path=os.path.join(screenshot_dir, "meetings-checked-in-phone.png"))
 
     expect(screen.locator("#screen-count")).to_have_text("1", timeout=5000)
