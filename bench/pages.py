@@ -67,10 +67,10 @@ PAGES = [
     ("roster", "org.roster", SECRETARY, _branch),
     ("town home", "main.home", ADMIN, lambda c: {}),
     ("town people", "org.town_people", ADMIN, lambda c: {"town_id": c["town"]}),
-    # Merged later: measured when the endpoint exists.
+    # Town dashboard and star rating.
     ("town dashboard", "town.dashboard", ADMIN, lambda c: {"town_id": c["town"]}),
     ("town index", "town.index", ADMIN, lambda c: {}),
-    ("ratings", "ratings.index", SECRETARY, lambda c: {}),
+    ("my stars", "ratings.mine", MEMBER, lambda c: {}),
     ("branch rating", "ratings.branch", SECRETARY, _branch),
 ]
 

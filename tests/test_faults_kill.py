@@ -19,7 +19,7 @@ KILL_AFTER = 25   # acknowledgements seen before the kill
 def test_acknowledged_check_ins_survive_a_sigkill_of_the_server(tmp_path, monkeypatch):
     monkeypatch.setattr(burst, "MEMBERS", MEMBERS)
     url = f"sqlite:///{tmp_path / 'kill.db'}"
-    phones, meeting_id, _ = burst.prepare_database(url)
+    phones, (meeting_id,), _ = burst.prepare_database(url)
     make = burst.token_maker()
     port = burst.free_port()
     server = burst.start_server(port, {"DATABASE_URL": url, "SECRET_KEY": burst.SECRET,
