@@ -31,6 +31,9 @@ def configure(app, test_config=None):
         RATELIMIT_HEADERS_ENABLED=True,
         NOTIFY_SENDER=os.environ.get("NOTIFY_SENDER", "record"),
         WECOM_WEBHOOK_URL=os.environ.get("WECOM_WEBHOOK_URL", ""),
+        # A branch's own robot address must start with this (no posting to arbitrary hosts).
+        WECOM_WEBHOOK_PREFIX=os.environ.get(
+            "WECOM_WEBHOOK_PREFIX", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads"),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,

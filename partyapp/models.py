@@ -53,6 +53,8 @@ class Organization(db.Model):
     slug: Mapped[str | None] = mapped_column(String(40), unique=True)
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The branch's own WeCom group robot (企业微信群机器人); its key is a secret.
+    wecom_webhook: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])

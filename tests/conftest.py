@@ -3,8 +3,10 @@ default, PostgreSQL when DATABASE_URL says so), tables emptied after every test,
 on request, a logged-in client, a query counter, and a live server for the browser tests."""
 from __future__ import annotations
 
+import json
 import os
 import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from contextlib import contextmanager
 
 import pytest
@@ -177,6 +179,37 @@ def count_queries(engine=None):
 def queries(app):
     """`with queries() as q: client.get(...)`; then q.count."""
     return lambda: count_queries(db.engine)
+
+
+# ---- a fake WeCom group robot -----------------------------------------------------------------
+@pytest.fixture
+def fake_wecom():
+    """A local stand-in for qyapi.weixin.qq.com/cgi-bin/webhook/send: yields (url, received).
+    It answers errcode 0 only for a key containing "good"."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append({"path": self.path, "body": body})
+            ok = body.get("msgtype") == "text" and "key=good" in self.path
+            reply = {"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send", received
+    server.shutdown()
+    server.server_close()
+
 
 
 # ---- browser tests -------------------------------------------------------------------------

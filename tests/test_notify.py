@@ -1,42 +1,10 @@
 """The inbox and the two senders (record; WeCom group robot against a local fake server)."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 from partyapp.extensions import db
 from partyapp.models import OutboundMessage
 from partyapp.notify import services
 from partyapp.notify.senders import RecordSender, WeComRobotSender, get_sender
-
-
-@pytest.fixture
-def fake_wecom():
-    """A local stand-in for qyapi.weixin.qq.com/cgi-bin/webhook/send."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append({"path": self.path, "body": body})
-            ok = body.get("msgtype") == "text" and "key=good" in self.path
-            reply = {"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}
-            data = json.dumps(reply).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send", received
-    server.shutdown()
-    server.server_close()
 
 
 def test_wecom_robot_posts_text_and_records_delivery(app_ctx, fake_wecom):
@@ -85,3 +53,58 @@ def test_inbox_badge_and_reading(client, login, world):
     note_id = services.inbox(world.member.id)[0].id
     assert client.get(f"/inbox/{note_id}").headers["Location"] == "/me"
     assert "条未读消息" not in client.get("/me").get_data(as_text=True)
+
+
+def test_branch_robot_is_set_checked_masked_and_tested(app, client, login, world, fake_wecom):
+    """A secretary pastes the group robot's address; a wrong host is refused; the key never
+    shows in full nor enters the audit trail; the test button posts to that group."""
+    from partyapp.models import AuditEntry
+
+    url, received = fake_wecom
+    good = f"{url}?key=good-1234-5678"
+    app.config["WECOM_WEBHOOK_PREFIX"] = f"{url}?key="
+    try:
+        login(world.secretary)
+        page = f"/org/{world.branch.id}/robot"
+        refused = client.post(page, data={"webhook": "https://evil.example/hook?key=abc"})
+        assert "地址不对" in refused.get_data(as_text=True)
+        assert client.post(page, data={"webhook": good}).status_code == 303
+        body = client.get(page).get_data(as_text=True)
+        assert "已设置" in body and "good-1234-5678" not in body and "good…5678" in body
+        assert client.post(f"/org/{world.branch.id}/robot/test").status_code == 303
+        assert received[-1]["path"].endswith("key=good-1234-5678")
+        assert "群机器人测试" in received[-1]["body"]["text"]["content"]
+        details = " ".join(d for (d,) in db.session.query(AuditEntry.detail))
+        assert "good-1234" not in details
+        login(world.other_branch_secretary)
+        assert client.get(page).status_code == 403
+    finally:
+        app.config["WECOM_WEBHOOK_PREFIX"] = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
+
+
+def test_party_group_messages_go_to_the_branch_robot(app_ctx, world, fake_wecom):
+    url, received = fake_wecom
+    world.branch.wecom_webhook = f"{url}?key=good-branch"
+    db.session.commit()
+    assert services.send_to_branch_group(world.group, "第一党小组会议通知") is True
+    assert received[-1]["path"].endswith("key=good-branch")
+    assert services.send_to_branch_group(world.other_branch, "乙村") is True   # record sender
+    assert len(received) == 1
+
+
+def test_publishing_a_group_meeting_posts_the_notice_to_the_branch_group(app_ctx, world,
+                                                                         fake_wecom):
+    from partyapp.meetings.models import MeetingStatus
+    from partyapp.meetings.services import publish_meeting
+
+    from .factories_meetings import make_meeting
+
+    url, received = fake_wecom
+    world.branch.wecom_webhook = f"{url}?key=good-jia1"
+    db.session.commit()
+    meeting = make_meeting(world.group, kinds=("group_meeting",), topic="学习新修订的村规民约",
+                           status=MeetingStatus.PLANNED)
+    publish_meeting(world.secretary, meeting)
+    db.session.commit()
+    assert len(received) == 1 and received[0]["path"].endswith("key=good-jia1")
+    assert "学习新修订的村规民约" in received[0]["body"]["text"]["content"]

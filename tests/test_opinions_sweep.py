@@ -169,3 +169,23 @@ def test_second_clock_idles_while_the_first_holds_the_lock(app, world, frozen):
                 "UPDATE opinion SET overdue_at = '2026-10-21 00:00:00' WHERE overdue_at IS NULL")
             other_clock.commit()
         assert jobs.sweep()["overdue"] == 0
+
+
+def test_escalation_and_digest_go_to_the_branch_own_wecom_group(world, frozen, fake_wecom):
+    """A branch that set up its group robot gets the escalation and the digest in its own
+    group; a branch without one goes through the configured sender (here: record only)."""
+    url, received = fake_wecom
+    world.branch.wecom_webhook = f"{url}?key=good-jia1"
+    db.session.commit()
+    make_opinion(world.branch, at=china(2026, 10, 12))        # due Mon 19 Oct
+    make_opinion(world.other_branch, at=china(2026, 10, 12), content="甲二村：修桥。")
+    frozen(china(2026, 10, 20, 7))                             # Tue 07:00: past due, no digest yet
+    assert jobs.sweep()["escalated"] == 2
+    clock.move(china(2026, 10, 20, 8, 5) - clock.now())
+    assert jobs.sweep()["digests"] == 2
+    texts = [r["body"]["text"]["content"] for r in received]
+    assert texts == ["【意见逾期】甲一村党支部有1条群众意见超过5个工作日未答复，已上报镇党委。",
+                     "【意见箱日报】今日意见箱：待答复1条，其中已逾期1条。"]
+    assert all(r["path"].endswith("key=good-jia1") for r in received)
+    recorded = db.session.scalars(select(OutboundMessage.channel)).all()
+    assert sorted(recorded) == ["record", "record", "wecom", "wecom"]

@@ -17,7 +17,7 @@ from .. import audit, clock
 from ..authz import MEMBER_ROLES, orgs_where
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
-from ..notify.services import notify, send_outward
+from ..notify.services import notify, send_to_branch_group
 from .models import (DEFAULT_KINDS, CheckIn, LeaveRequest, LeaveStatus, MakeUpStudy, Meeting,
                      MeetingAttendee, MeetingKind, MeetingStatus, MemberCode)
 
@@ -157,7 +157,7 @@ def notice_text(meeting: Meeting) -> str:
 def _tell_attendees(meeting: Meeting, title: str, body: str) -> None:
     link = f"/meetings/{meeting.id}"   # plain path: jobs run outside a request
     notify(attendee_ids(meeting.id), title, body, link, kind="meeting")
-    send_outward(f"{title}\n{body}")
+    send_to_branch_group(meeting.org, f"{title}\n{body}")
 
 
 def publish_meeting(actor, meeting: Meeting) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from .. import clock
 from ..extensions import db
 from ..models import Notification
-from .senders import get_sender
+from .senders import WeComRobotSender, get_sender
 
 
 def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | None = None,
@@ -20,8 +20,27 @@ def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | No
 
 
 def send_outward(text: str, target: str = "") -> bool:
-    """Tell a group outside the site (the WeCom robot of a branch, or the record sender)."""
+    """Tell a group outside the site through the configured sender (record, or WeCom robot)."""
     return get_sender().send(text, target)
+
+
+def send_to_branch_group(org, text: str) -> bool:
+    """Post to the branch's own WeCom group when it has set up its robot (an explicit opt-in,
+    whatever NOTIFY_SENDER says); otherwise to the configured sender. `org` may be a party
+    group or the branch itself: a group uses its branch's robot."""
+    webhook = branch_webhook(org)
+    if webhook:
+        return WeComRobotSender("").send(text, webhook)
+    return send_outward(text)
+
+
+def branch_webhook(org) -> str:
+    if org is None:
+        return ""
+    if org.wecom_webhook:
+        return org.wecom_webhook
+    parent = org.parent if org.kind == "group" else None
+    return (parent.wecom_webhook or "") if parent is not None else ""
 
 
 def unread_count(person_id: int) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import Date, and_, case, func, insert, literal, select, text, up
 from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Notification, Organization, Role, UTCDateTime
-from ..notify.services import send_outward
+from ..notify.services import send_to_branch_group
 from ..scheduler import Job
 from .models import Opinion, OpinionDigest, Status
 from .services import town_admin_ids
@@ -101,7 +101,7 @@ def _escalate(claimed) -> int:
         notes += [dict(person_id=pid, title=message, body="请督促办理。",
                        link=f"/opinions/branch/{branch_id}")
                   for pid in admins.get(branch.town_id, [])]
-        send_outward(f"【意见逾期】{message}，已上报镇党委。", "")
+        send_to_branch_group(branch, f"【意见逾期】{message}，已上报镇党委。")
     _insert_notes(notes)
     return len(claimed)
 
@@ -120,6 +120,7 @@ def _send_digests(now: datetime) -> int:
         return 0
     counts = _open_counts(claimed, now)
     secretaries = _secretaries(claimed)
+    branches = _branches(claimed)
     notes = []
     for branch_id in claimed:
         open_count, overdue = counts.get(branch_id, (0, 0))
@@ -127,7 +128,7 @@ def _send_digests(now: datetime) -> int:
         notes += [dict(person_id=pid, title=message, body="",
                        link=f"/opinions/branch/{branch_id}")
                   for pid in secretaries.get(branch_id, [])]
-        send_outward(f"【意见箱日报】{message}。", "")
+        send_to_branch_group(branches.get(branch_id), f"【意见箱日报】{message}。")
     _insert_notes(notes)
     return len(claimed)
 

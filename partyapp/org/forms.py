@@ -164,3 +164,12 @@ class TermForm(FlaskForm):
         return {Role.SECRETARY: pick(self.secretary.data),
                 Role.DEPUTY_SECRETARY: pick(self.deputy.data),
                 Role.ORGANIZER: pick(self.organizer.data), Role.RECORDER: pick(self.recorder.data)}
+
+
+class RobotForm(FlaskForm):
+    """The branch's WeCom group robot (企业微信群机器人): meeting notices, the opinion box's
+    daily digest and escalations are posted to the branch's own group."""
+
+    webhook = StringField("群机器人地址（Webhook）", validators=[Optional(), Length(max=255)],
+                          description="在企业微信群里添加“群机器人”，复制它的 Webhook 地址粘贴到这里。"
+                                      "留空则不发到群里。")

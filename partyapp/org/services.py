@@ -420,3 +420,30 @@ def org_links(person) -> list[tuple[str, str, str, Organization]]:
             audited.add(org.id)
             links.append((f"操作记录 · {org.name}", "org.audit_trail", "org_id", org))
     return links
+
+
+# ---- the branch's WeCom group robot ----------------------------------------------------------
+def check_robot_webhook(url: str, prefix: str) -> str | None:
+    """None when acceptable (empty clears it); else the Chinese reason."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    key = url[len(prefix):] if url.startswith(prefix) else ""
+    if not key or len(key) > 80 or not all(c.isalnum() or c == "-" for c in key):
+        return "地址不对：请粘贴企业微信群机器人的完整 Webhook 地址（以 " + prefix + " 开头）"
+    return None
+
+
+def set_robot_webhook(branch: Organization, url: str, actor) -> None:
+    branch.wecom_webhook = (url or "").strip() or None
+    # The key is a secret: the audit trail records that it changed, never the key itself.
+    audit.record(actor, "org.robot", "organization", branch.id, org_id=branch.id,
+                 configured=branch.wecom_webhook is not None)
+    db.session.commit()
+
+
+def masked_webhook(url: str | None) -> str:
+    if not url:
+        return ""
+    head, _, key = url.partition("key=")
+    return f"{head}key={key[:4]}…{key[-4:]}" if len(key) > 8 else f"{head}key=…"

@@ -9,7 +9,7 @@ from .. import authz
 from ..extensions import db
 from ..models import Organization
 from . import bp, importer, services
-from .forms import ImportForm, PersonForm
+from .forms import ImportForm, PersonForm, RobotForm
 
 
 def _branch_or_404(branch_id: int, permission: str) -> Organization:
@@ -159,6 +159,38 @@ def org_links(person) -> list[tuple[str, str]]:
     """Roster and audit-trail entries for the 我的 page, where the person may use them."""
     return [(label, url_for(endpoint, **{arg: org.id}))
             for label, endpoint, arg, org in services.org_links(person)]
+
+
+@bp.route("/<int:branch_id>/robot", methods=["GET", "POST"])
+def robot(branch_id):
+    """The branch's WeCom group robot: set, clear, or send a test message."""
+    branch = _branch_or_404(branch_id, "roster.manage")
+    form = RobotForm()
+    prefix = current_app.config["WECOM_WEBHOOK_PREFIX"]
+    if form.validate_on_submit():
+        problem = services.check_robot_webhook(form.webhook.data, prefix)
+        if problem is None:
+            services.set_robot_webhook(branch, form.webhook.data, current_user)
+            flash("已保存群机器人地址" if branch.wecom_webhook else "已停用群机器人", "success")
+            return redirect(url_for("org.robot", branch_id=branch.id), code=303)
+        form.webhook.errors.append(problem)
+    return render_template("org/robot.html", branch=branch, form=form,
+                           masked=services.masked_webhook(branch.wecom_webhook))
+
+
+@bp.post("/<int:branch_id>/robot/test")
+def robot_test(branch_id):
+    from ..notify.services import send_to_branch_group
+
+    branch = _branch_or_404(branch_id, "roster.manage")
+    if not branch.wecom_webhook:
+        flash("还没有设置群机器人地址", "error")
+    elif send_to_branch_group(branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。"):
+        flash("测试消息已发到群里，请在企业微信群里查看", "success")
+    else:
+        flash("发送失败：请检查地址是否正确、机器人是否还在群里", "error")
+    db.session.commit()   # the delivery record
+    return redirect(url_for("org.robot", branch_id=branch.id), code=303)
 
 
 from . import town_views  # noqa: E402,F401  (the town admin's routes, same blueprint)

@@ -33,6 +33,9 @@ ROUTES = {
     "org.person_invite": Access(ROSTER_MANAGERS, method="POST", params=_person("roster_target"),
                                 secret=lambda w: "/auth/invite/"),
     "org.import_form": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id}),
+    "org.robot": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id}),
+    "org.robot_test": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id},
+                             method="POST"),
     # An empty upload re-renders the form with a Chinese message (200) for those allowed.
     "org.import_roster": Access(ROSTER_MANAGERS, method="POST",
                                 params=lambda w: {"branch_id": w.branch.id}),
