@@ -69,7 +69,7 @@ PAGES = [
     ("town people", "org.town_people", ADMIN, lambda c: {"town_id": c["town"]}),
     # Town dashboard and star rating.
     ("town dashboard", "town.dashboard", ADMIN, lambda c: {"town_id": c["town"]}),
-    ("town index", "town.index", ADMIN, lambda c: {}),
+    ("town stars", "ratings.town", ADMIN, lambda c: {"town_id": c["town"]}),
     ("my stars", "ratings.mine", MEMBER, lambda c: {}),
     ("branch rating", "ratings.branch", SECRETARY, _branch),
 ]
@@ -78,6 +78,7 @@ PAGES = [
 # Blueprints merged later are also walked automatically: each GET page of theirs whose URL needs
 # at most a town, branch or village is measured as this role (unless PAGES already has it).
 AUTO = {"town": ADMIN, "ratings": SECRETARY}
+REDIRECTS = {"town.index"}   # sends the admin on to their town's dashboard (measured above)
 AUTO_PARAMS = {"town_id": lambda c: c["town"], "branch_id": lambda c: c["branch"],
                "org_id": lambda c: c["branch"], "slug": lambda c: VILLAGE}
 
@@ -87,7 +88,8 @@ def auto_pages(app) -> list:
     found = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         blueprint = rule.endpoint.partition(".")[0]
-        if blueprint not in AUTO or rule.endpoint in listed or "GET" not in rule.methods \
+        if blueprint not in AUTO or rule.endpoint in listed or rule.endpoint in REDIRECTS \
+                or "GET" not in rule.methods \
                 or not set(rule.arguments) <= AUTO_PARAMS.keys():
             continue
         names = sorted(rule.arguments)

@@ -163,3 +163,17 @@ def test_matches_find_workday_on_workdays_and_is_one_earlier_on_rest_days(start,
         assert clock.add_working_days(start, n) == expected
     else:
         assert clock.add_working_days(start, n) == chinese_calendar.find_workday(n - 1, start)
+
+
+def test_working_days_counter_agrees_with_the_loop_across_national_day(app_ctx):
+    from datetime import timedelta
+
+    first, last = date(2026, 9, 20), date(2026, 10, 31)
+    between = clock.working_days_counter(first, last)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    for a in days[::3]:
+        for b in days[::2]:
+            assert between(a, b) == clock.working_days_between(a, b), (a, b)
+    assert between(date(2026, 9, 30), date(2026, 10, 13)) == 5
+    assert between(date(2026, 9, 1), date(2026, 9, 30)) == clock.working_days_between(
+        date(2026, 9, 1), date(2026, 9, 30))   # outside the range: falls back to the loop

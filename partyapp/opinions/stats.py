@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from .. import clock
 from ..extensions import db
@@ -33,8 +33,10 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
                Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))).all()
     stats = {org_id: _empty_stats() for org_id in org_ids}
     now = clock.now()
+    replied = [clock.local_date(row.first_replied_at) for row in rows if row.first_replied_at]
+    between = clock.working_days_counter(start, max(replied)) if replied else None
     for row in rows:
-        _count_row(stats[row.branch_id], row, now)
+        _count_row(stats[row.branch_id], row, now, between)
     for entry in stats.values():
         _finish_stats(entry)
     return stats
@@ -45,7 +47,7 @@ def _empty_stats() -> dict:
             "escalated": 0, "satisfied": 0, "rated": 0, "_days": []}
 
 
-def _count_row(entry: dict, row, now: datetime) -> None:
+def _count_row(entry: dict, row, now: datetime, between) -> None:
     entry["received"] += 1
     entry["escalated"] += row.escalated_at is not None
     if row.first_rating:
@@ -55,8 +57,8 @@ def _count_row(entry: dict, row, now: datetime) -> None:
         entry["replied"] += 1
         on_time = row.first_replied_at <= row.first_due_at
         entry["on_time" if on_time else "late"] += 1
-        entry["_days"].append(clock.working_days_between(
-            clock.local_date(row.received_at), clock.local_date(row.first_replied_at)))
+        entry["_days"].append(between(clock.local_date(row.received_at),
+                                      clock.local_date(row.first_replied_at)))
     elif now > row.first_due_at:
         entry["overdue_open"] += 1
 
@@ -75,3 +77,26 @@ def public_figures(branch_id: int, on: date | None = None) -> dict | None:
     if entry["received"] < MIN_OPINIONS_FOR_FIGURES:
         return None
     return dict(entry, start=start, end=end)
+
+
+def monthly_on_time(org_ids, months) -> list[tuple[int, int]]:
+    """Town-wide (on time, decided) per month for the trend chart, counted in the database:
+    one grouped query over the whole span, each opinion bucketed by the local month of its
+    receipt. Decided = replied, or still open past its first due time."""
+    if not months:
+        return []
+    starts = [clock.local_datetime(m.first) for m in months]
+    end = clock.local_datetime(months[-1].last + timedelta(days=1))
+    bucket = case(*[(Opinion.received_at < start, i - 1)
+                    for i, start in enumerate(starts[1:], start=1)], else_=len(months) - 1)
+    replied = Opinion.first_replied_at.is_not(None)
+    on_time = func.sum(case((and_(replied, Opinion.first_replied_at <= Opinion.first_due_at), 1),
+                            else_=0))
+    decided = func.sum(case((replied, 1), (Opinion.first_due_at < clock.now(), 1), else_=0))
+    rows = db.session.execute(
+        select(bucket.label("bucket"), on_time, decided)
+        .where(Opinion.branch_id.in_(list(org_ids)), Opinion.received_at >= starts[0],
+               Opinion.received_at < end)
+        .group_by("bucket"))
+    counts = {bucket: (int(ok or 0), int(total or 0)) for bucket, ok, total in rows}
+    return [counts.get(i, (0, 0)) for i in range(len(months))]
