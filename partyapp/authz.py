@@ -56,7 +56,8 @@ PERMISSIONS: dict[str, set[str]] = {
 
 
 def active_memberships(person: Person) -> list[Membership]:
-    """The person's current roles with their organisations, loaded once per request."""
+    """The person's current roles with their organisations (and each one's parent, so the
+    home branch of a group member costs nothing more), loaded once per request."""
     cache = g.setdefault("active_memberships", {}) if has_app_context() else {}
     cached = cache.get(person.id)
     if cached is None:
@@ -65,7 +66,7 @@ def active_memberships(person: Person) -> list[Membership]:
             select(Membership).join(Membership.org)
             .where(Membership.person_id == person.id)
             .where((Membership.ended_on.is_(None)) | (Membership.ended_on > today))
-            .options(db.contains_eager(Membership.org))
+            .options(db.contains_eager(Membership.org).joinedload(Organization.parent))
         ).all()
         cache[person.id] = cached
     return cached

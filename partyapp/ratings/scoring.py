@@ -1,8 +1,9 @@
 """The rubric (copied from a town default) and the score of each member, item by item.
 
-A branch's scores are computed with a fixed number of queries whatever its size: members (1),
-two-committee ids (1), rubric with items and thresholds (3), attendance (1), commitments (1),
-opinions (1), service hours (1), satisfaction grades (1), entries (1), exemptions (1).
+A branch's scores are computed with a fixed number of queries whatever its size: members with
+their 两委 flag (1; 1 more for the committee when the people are given), rubric with items and
+thresholds (1), attendance (1), commitments (1), opinions (1), service hours (1), satisfaction
+grades (1), entries (1), exemptions (1).
 
 Rules (shown to members on the breakdown page):
 - attendance: points = max × present ÷ (expected − approved leave); no meeting expected → full;
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import audit, clock
 from ..authz import MEMBER_ROLES
@@ -47,10 +48,11 @@ STAR_LABELS = {0: "不合格", 1: "一星", 2: "二星", 3: "三星", 4: "四星
 
 # ---- rubric -----------------------------------------------------------------------------------
 def find_rubric(branch: Organization, year: int) -> Rubric | None:
-    """The branch's rubric for the year, else the town's default (3 queries)."""
+    """The branch's rubric for the year, else the town's default, with its items and
+    thresholds (one query: a rubric has a handful of each)."""
     rows = db.session.scalars(
         select(Rubric).where(Rubric.org_id.in_([branch.id, branch.town_id]), Rubric.year == year)
-        .options(selectinload(Rubric.items), selectinload(Rubric.thresholds))).all()
+        .options(joinedload(Rubric.items), joinedload(Rubric.thresholds))).unique().all()
     by_org = {rubric.org_id: rubric for rubric in rows}
     return by_org.get(branch.id) or by_org.get(branch.town_id)
 
@@ -124,20 +126,34 @@ def _active():
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
 
 
+def _members_query(branch: Organization):
+    return (select(Person).join(Membership, Membership.person_id == Person.id)
+            .join(Membership.org)
+            .where(Organization.path.startswith(branch.path), Membership.role.in_(MEMBER_ROLES),
+                   _active(), Person.active, Person.party_status.is_not(None))
+            .distinct().order_by(Person.name_pinyin, Person.id))
+
+
 def branch_members(branch: Organization) -> list[Person]:
     """The branch's party members (groups included), in pinyin order — never by score."""
-    return list(db.session.scalars(
-        select(Person).join(Membership, Membership.person_id == Person.id).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), Membership.role.in_(MEMBER_ROLES),
-               _active(), Person.active, Person.party_status.is_not(None))
-        .distinct().order_by(Person.name_pinyin, Person.id)))
+    return list(db.session.scalars(_members_query(branch)))
+
+
+def _committee_query(branch: Organization):
+    return (select(Membership.person_id).join(Membership.org)
+            .where(Organization.path.startswith(branch.path), Membership.role == Role.COMMITTEE,
+                   _active()))
 
 
 def committee_ids(branch: Organization) -> set[int]:
-    return set(db.session.scalars(
-        select(Membership.person_id).join(Membership.org)
-        .where(Organization.path.startswith(branch.path), Membership.role == Role.COMMITTEE,
-               _active())))
+    return set(db.session.scalars(_committee_query(branch)))
+
+
+def members_and_committee(branch: Organization) -> tuple[list[Person], set[int]]:
+    """branch_members and committee_ids in one query (each member with a 两委 flag)."""
+    is_committee = Person.id.in_(_committee_query(branch).scalar_subquery())
+    rows = db.session.execute(_members_query(branch).add_columns(is_committee)).all()
+    return [person for person, _ in rows], {person.id for person, flag in rows if flag}
 
 
 # ---- figures from the records (one grouped query each) ------------------------------------------
@@ -148,15 +164,28 @@ def opinions_on_time(person_ids, year: int) -> dict[int, tuple[int, int]]:
 
     start = clock.local_datetime(date(year, 1, 1))
     end = clock.local_datetime(date(year + 1, 1, 1))
+    ids = list(person_ids)
     on_time = and_(Opinion.first_replied_at.is_not(None),
                    Opinion.first_replied_at <= Opinion.first_due_at)
     rows = db.session.execute(
         select(Opinion.assignee_id, func.count(Opinion.id), func.sum(case((on_time, 1), else_=0)))
-        .where(Opinion.assignee_id.in_(list(person_ids)), Opinion.first_due_at >= start,
+        .where(Opinion.branch_id.in_(_branches_ever_of(ids)),
+               Opinion.assignee_id.in_(ids), Opinion.first_due_at >= start,
                Opinion.first_due_at < end,
                or_(Opinion.first_due_at <= clock.now(), Opinion.first_replied_at.is_not(None)))
         .group_by(Opinion.assignee_id))
     return {pid: (count, int(kept or 0)) for pid, count, kept in rows}
+
+
+def _branches_ever_of(person_ids):
+    """Every branch the people hold or once held a role in (a group counts as its branch).
+    Opinions are only ever assigned to people of the opinion's branch (and memberships are
+    ended, never deleted), so this narrows the opinions scanned — through the branch index,
+    as opinion.assignee_id has none — without changing what is counted."""
+    return (select(case((Organization.kind == "group", Organization.parent_id),
+                        else_=Organization.id))
+            .join(Membership, Membership.org_id == Organization.id)
+            .where(Membership.person_id.in_(person_ids)).scalar_subquery())
 
 
 def service_hours(person_ids, year: int) -> dict[int, float]:
@@ -238,7 +267,8 @@ class Records:
     exemptions: dict     # (item_id, person_id) -> Exemption
 
 
-def load_records(branch: Organization, rubric: Rubric, people, year: int) -> Records:
+def load_records(branch: Organization, rubric: Rubric, people, year: int,
+                 committee: set | None = None) -> Records:
     from ..disclosures.services import commitments_kept
     from ..meetings.services import attendance_summary
 
@@ -253,7 +283,7 @@ def load_records(branch: Organization, rubric: Rubric, people, year: int) -> Rec
         Exemption.item_id.in_(item_ids), Exemption.person_id.in_(ids),
         Exemption.revoked_at.is_(None)))}
     return Records(
-        year=year, committee=committee_ids(branch),
+        year=year, committee=committee_ids(branch) if committee is None else committee,
         attendance=attendance_summary(ids, date(year, 1, 1), date(year, 12, 31)),
         commitments=commitments_kept(ids, year), opinions=opinions_on_time(ids, year),
         hours=service_hours(ids, year), grades=satisfaction_grades(branch.id, year),
@@ -335,8 +365,10 @@ AUTO_RULES = {Source.ATTENDANCE: _attendance, Source.COMMITMENTS: _commitments,
 def branch_scores(branch: Organization, year: int, people=None) -> tuple[Rubric | None, list]:
     """Every member's score (pinyin order), or only `people`'s."""
     rubric = find_rubric(branch, year)
-    people = branch_members(branch) if people is None else people
+    committee = None
+    if people is None:
+        people, committee = members_and_committee(branch)
     if rubric is None or not people:
         return rubric, []
-    records = load_records(branch, rubric, people, year)
+    records = load_records(branch, rubric, people, year, committee)
     return rubric, [score_member(person, rubric, records) for person in people]
