@@ -2,7 +2,8 @@
 
 A branch's scores are computed with a fixed number of queries whatever its size: members with
 their 两委 flag (1; 1 more for the committee when the people are given), rubric with items and
-thresholds (1), attendance (1), commitments (1), opinions (1), service hours (1), satisfaction
+thresholds (1), attendance (1), commitments (1), opinions (1; none when no 两委 member is
+scored), service hours (1), satisfaction
 grades (1), entries (1), exemptions (1).
 
 Rules (shown to members on the breakdown page):
@@ -165,6 +166,8 @@ def opinions_on_time(person_ids, year: int) -> dict[int, tuple[int, int]]:
     start = clock.local_datetime(date(year, 1, 1))
     end = clock.local_datetime(date(year + 1, 1, 1))
     ids = list(person_ids)
+    if not ids:
+        return {}
     on_time = and_(Opinion.first_replied_at.is_not(None),
                    Opinion.first_replied_at <= Opinion.first_due_at)
     rows = db.session.execute(
@@ -282,10 +285,13 @@ def load_records(branch: Organization, rubric: Rubric, people, year: int,
     exemptions = {(e.item_id, e.person_id): e for e in db.session.scalars(select(Exemption).where(
         Exemption.item_id.in_(item_ids), Exemption.person_id.in_(ids),
         Exemption.revoked_at.is_(None)))}
+    committee = committee_ids(branch) if committee is None else committee
     return Records(
-        year=year, committee=committee_ids(branch) if committee is None else committee,
+        year=year, committee=committee,
         attendance=attendance_summary(ids, date(year, 1, 1), date(year, 12, 31)),
-        commitments=commitments_kept(ids, year), opinions=opinions_on_time(ids, year),
+        commitments=commitments_kept(ids, year),
+        # only 两委 members are scored on opinions: nobody else's are read
+        opinions=opinions_on_time([pid for pid in ids if pid in committee], year),
         hours=service_hours(ids, year), grades=satisfaction_grades(branch.id, year),
         entries=entries, exemptions=exemptions)
 
