@@ -55,6 +55,28 @@ def test_inbox_badge_and_reading(client, login, world):
     assert "条未读消息" not in client.get("/me").get_data(as_text=True)
 
 
+def test_the_badge_comes_with_the_log_in_query(client, login, world, queries):
+    """As in production (every request starts with an empty session), the person's unread
+    count is read by the log-in query itself: no count query of its own, and it follows
+    reading."""
+    services.notify([world.member.id], "会议通知", "本周五主题党日", link="/me")
+    services.notify([world.member.id], "学习提醒", "第二季度学习材料")
+    db.session.commit()
+    member_id = world.member.id
+    login(world.member)
+    db.session.expunge_all()
+    with queries() as q:
+        page = client.get("/me").get_data(as_text=True)
+    assert "2条未读消息" in page
+    counts = [s for s in q.statements if "count(notification.id)" in s.lower()]
+    assert len(counts) == 1 and "FROM person" in counts[0]
+    note_id = services.inbox(member_id)[0].id
+    db.session.expunge_all()
+    assert client.get(f"/inbox/{note_id}").status_code == 302
+    db.session.expunge_all()
+    assert "1条未读消息" in client.get("/me").get_data(as_text=True)
+
+
 def test_branch_robot_is_set_checked_masked_and_tested(app, client, login, world, fake_wecom):
     """A secretary pastes the group robot's address; a wrong host is refused; the key never
     shows in full nor enters the audit trail; the test button posts to that group."""

@@ -1,6 +1,7 @@
 """The in-app inbox (消息) and the outward sender, for every feature."""
 from collections.abc import Iterable
 
+from flask import g, has_app_context
 from sqlalchemy import func, select, update
 
 from .. import clock
@@ -16,6 +17,7 @@ def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | No
                  created_at=clock.now()) for pid in set(person_ids)]
     if rows:
         db.session.execute(Notification.__table__.insert(), rows)
+        _forget_unread_count()
     return len(rows)
 
 
@@ -43,6 +45,12 @@ def branch_webhook(org) -> str:
     return (parent.wecom_webhook or "") if parent is not None else ""
 
 
+def _forget_unread_count() -> None:
+    """The layout's badge count, read with the log-in query, is stale once the inbox changes."""
+    if has_app_context():
+        g.pop("unread_count", None)
+
+
 def unread_count(person_id: int) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.person_id == person_id, Notification.read_at.is_(None))) or 0
@@ -58,6 +66,7 @@ def mark_all_read(person_id: int) -> None:
     db.session.execute(update(Notification).where(
         Notification.person_id == person_id, Notification.read_at.is_(None))
         .values(read_at=clock.now()))
+    _forget_unread_count()
     db.session.commit()
 
 
@@ -67,5 +76,6 @@ def open_notification(person_id: int, notification_id: int) -> Notification | No
         return None
     if note.read_at is None:
         note.read_at = clock.now()
+        _forget_unread_count()
         db.session.commit()
     return note
