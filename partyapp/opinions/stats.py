@@ -3,7 +3,7 @@ per village, for the public page and the town dashboard. Each call is one query.
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 

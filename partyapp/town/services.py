@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -18,15 +18,16 @@ from ..authz import can, orgs_where
 from ..disclosures.models import Commitment, CommitmentStatus
 from ..disclosures.services import CommitmentAlert, commitment_alerts
 from ..extensions import db
-from ..meetings.ledger import PeriodRange, held_meetings, month_range, parse_period, quarter_range
-from ..meetings.services import Counts, meeting_counts
+from ..meetings.ledger import (HeldMeeting, PeriodRange, held_meeting_days, month_range,
+                              parse_period, quarter_range)
+from ..meetings.services import Counts, active_kinds, meeting_counts
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
 from ..opinions.services import branch_secretary_id, escalated_opinions
 from ..opinions.stats import village_reply_stats
 from . import charts, score
-from .compliance import Matrix, compliance_matrix
+from .compliance import Matrix, active_groups, compliance_matrix
 from .models import SupervisoryNote
 
 TREND_MONTHS = 6
@@ -127,7 +128,10 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     branches = town_branches(town)
     ids = [b.id for b in branches]
     trend = trend_months(quarter)
-    monthly = attendance_by_month(ids, trend)
+    # one query of held meetings serves the trend, the quarter and its compliance (+-6 days)
+    meetings = held_meeting_days(ids, min(trend[0].first, quarter.first - timedelta(days=6)),
+                                 max(trend[-1].last, quarter.last + timedelta(days=6)))
+    monthly = attendance_by_month(ids, trend, meetings)
     stats = village_reply_stats(ids, quarter.first, quarter.last)
     open_now, overdue_now = open_opinion_counts(ids)
     alerts = _alerts_by_branch(ids)
@@ -138,7 +142,8 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
                       _sum_counts(monthly, b.id, [m.key for m in trend if _in(m, quarter)]),
                       stars.get(b.id, {}))
                 for b in branches]
-    matrix = compliance_matrix(ids, quarter)
+    matrix = compliance_matrix(ids, quarter, branches=branches, groups=active_groups(ids),
+                               kinds=active_kinds(), meetings=meetings)
     w = score.weights()
     for row in rows:
         row.score = score.branch_score(score_parts(row, matrix), w)
@@ -183,13 +188,18 @@ def trend_months(quarter: PeriodRange) -> list[PeriodRange]:
     return found[::-1]
 
 
-def attendance_by_month(branch_ids, trend: list[PeriodRange]) -> dict[tuple[int, str], Counts]:
-    """Present / expected at closed meetings per branch and month: two queries."""
-    meetings = held_meetings(branch_ids, trend[0].first, trend[-1].last, with_people=False)
+def attendance_by_month(branch_ids, trend: list[PeriodRange],
+                        meetings: list[HeldMeeting] | None = None) -> dict[tuple[int, str], Counts]:
+    """Present / expected at closed meetings per branch and month: two queries (one when the
+    caller passes held_meeting_days() covering the trend)."""
+    first, last = trend[0].first, trend[-1].last
+    if meetings is None:
+        meetings = held_meeting_days(branch_ids, first, last)
+    meetings = [m for m in meetings if first <= m.day <= last]
     counts = meeting_counts([m.id for m in meetings])
     found: dict[tuple[int, str], Counts] = defaultdict(Counts)
     for meeting in meetings:
-        day = clock.local_date(meeting.starts_at)
+        day = meeting.day
         total, one = found[(meeting.branch_id, f"{day.year}-{day.month:02d}")], counts[meeting.id]
         total.expected += one.expected
         total.present += one.present
