@@ -27,6 +27,29 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
     on-time reply rate and median reply time in working days. One query for any number of
     branches (for the town dashboard): counted in the database, grouped by branch and by the
     local days of receipt and first reply (the median needs those days, nothing more)."""
+    return _stats_from(_day_groups(org_ids, start, end), org_ids, start, end)
+
+
+def reply_figures(org_ids, start: date, end: date, months) -> tuple[dict[int, dict], list]:
+    """village_reply_stats(org_ids, start, end) and monthly_on_time(org_ids, months) from ONE
+    query over both spans (the town dashboard: the quarter and its six-month trend)."""
+    if not months:
+        return village_reply_stats(org_ids, start, end), []
+    groups = _day_groups(org_ids, min(start, months[0].first), max(end, months[-1].last))
+    first, last = start.isoformat(), end.isoformat()
+    stats = _stats_from([g for g in groups if first <= g[1] <= last], org_ids, start, end)
+    totals = {m.key: [0, 0] for m in months}
+    for _, received_on, replied_on, n, _, _, _, on_time, _, overdue_open in groups:
+        month = totals.get(received_on[:7])
+        if month is not None:
+            month[0] += int(on_time or 0)
+            month[1] += n if replied_on else int(overdue_open or 0)
+    return stats, [tuple(totals[m.key]) for m in months]
+
+
+def _day_groups(org_ids, start: date, end: date) -> list:
+    """(branch, received day, first-reply day or None, opinions, escalated, rated, satisfied,
+    on time, late, open past due) per group of opinions received between start and end."""
     now = clock.now()
     replied = Opinion.first_replied_at.is_not(None)
     rated = and_(Opinion.first_rating.is_not(None), Opinion.first_rating != "")
@@ -36,7 +59,7 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
     def count(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    rows = db.session.execute(select(
+    return db.session.execute(select(
         Opinion.branch_id, received_day, replied_day, func.count(),
         count(Opinion.escalated_at.is_not(None)), count(rated),
         count(and_(rated, Opinion.first_rating != Rating.BAD)),
@@ -47,10 +70,13 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
                Opinion.received_at >= clock.local_datetime(start),
                Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))
         .group_by(Opinion.branch_id, received_day, replied_day)).all()
+
+
+def _stats_from(groups, org_ids, start: date, end: date) -> dict[int, dict]:
     stats = {org_id: _empty_stats() for org_id in org_ids}
-    last_reply = max((row[2] for row in rows if row[2]), default=None)
+    last_reply = max((g[2] for g in groups if g[2]), default=None)
     between = clock.working_days_counter(start, parse_day(last_reply)) if last_reply else None
-    for branch_id, received_on, replied_on, n, *flags in rows:
+    for branch_id, received_on, replied_on, n, *flags in groups:
         _count_group(stats[branch_id], received_on, replied_on, n, flags, between)
     for entry in stats.values():
         _finish_stats(entry)

@@ -25,7 +25,7 @@ from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
 from ..opinions.services import branch_secretary_id, escalated_opinions
-from ..opinions.stats import village_reply_stats
+from ..opinions.stats import reply_figures
 from . import charts, score
 from .compliance import Matrix, active_groups, compliance_matrix
 from .models import SupervisoryNote
@@ -132,7 +132,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     meetings = held_meeting_days(ids, min(trend[0].first, quarter.first - timedelta(days=6)),
                                  max(trend[-1].last, quarter.last + timedelta(days=6)))
     monthly = attendance_by_month(ids, trend, meetings)
-    stats = village_reply_stats(ids, quarter.first, quarter.last)
+    stats, monthly_replies = reply_figures(ids, quarter.first, quarter.last, trend)
     open_now, overdue_now = open_opinion_counts(ids)
     alerts = _alerts_by_branch(ids)
     open_commitments = open_commitment_counts(ids)
@@ -151,7 +151,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     board = Dashboard(
         town, quarter, rows, matrix, escalated, notes_for([o.id for o in escalated]),
         [f"{m.first.month}月" for m in trend], _attendance_trends(branches, monthly, trend),
-        *_reply_trend(ids, trend), weights=w, formula=score.formula_text(w),
+        *_reply_trend(trend, monthly_replies), weights=w, formula=score.formula_text(w),
         stars_year=quarter.first.year, stars_published=bool(stars))
     board.praise_min, board.help_max = score.praise_min_stars(), score.help_max_stars()
     board.praise = [r for r in rows if r.score.stars >= board.praise_min]
@@ -230,13 +230,11 @@ def _attendance_trends(branches, monthly, trend) -> list[Trend]:
     return found
 
 
-def _reply_trend(branch_ids, trend):
-    """Town-wide on-time reply rate per month (one query for all the months)."""
-    from ..opinions.stats import monthly_on_time
-
+def _reply_trend(trend, monthly):
+    """Town-wide on-time reply rate per month from reply_figures()' (on time, decided)."""
     cells = [(f"{month.first.month}月", on_time, decided,
               round(100 * on_time / decided) if decided else None)
-             for month, (on_time, decided) in zip(trend, monthly_on_time(branch_ids, trend))]
+             for month, (on_time, decided) in zip(trend, monthly)]
     chart = charts.line_chart("全镇意见按时答复率", [c[0] for c in cells], [c[3] for c in cells])
     return chart, cells
 
