@@ -225,19 +225,34 @@ class CommitmentAlert:
 def commitment_alerts(org_ids) -> list[CommitmentAlert]:
     """Open commitments of these branches that are overdue or have had no update for over a
     month (town dashboard). One query."""
+    return _open_commitment_rows(org_ids, alerts_only=True)[1]
+
+
+def commitment_figures(org_ids) -> tuple[dict[int, int], list[CommitmentAlert]]:
+    """Open commitments per branch, and the alerts among them (town dashboard). One query."""
+    return _open_commitment_rows(org_ids, alerts_only=False)
+
+
+def _open_commitment_rows(org_ids, alerts_only: bool):
     now, today = clock.now(), clock.today()
     cutoff = one_month_before(now)
     last = func.coalesce(Commitment.progress_at, Commitment.created_at)
-    rows = db.session.execute(
-        select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
-               Commitment.due_on, Commitment.progress_at, last)
-        .join(Person, Person.id == Commitment.owner_id)
-        .where(Commitment.branch_id.in_(list(org_ids)),
-               Commitment.status.in_(CommitmentStatus.OPEN),
-               (Commitment.due_on < today) | (last < cutoff))
-        .order_by(Commitment.due_on, Commitment.id)).all()
-    return [CommitmentAlert(cid, bid, name, title, due, progress_at, due < today, seen < cutoff)
-            for cid, bid, name, title, due, progress_at, seen in rows]
+    query = (select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
+                    Commitment.due_on, Commitment.progress_at, last)
+             .join(Person, Person.id == Commitment.owner_id)
+             .where(Commitment.branch_id.in_(list(org_ids)),
+                    Commitment.status.in_(CommitmentStatus.OPEN))
+             .order_by(Commitment.due_on, Commitment.id))
+    if alerts_only:
+        query = query.where((Commitment.due_on < today) | (last < cutoff))
+    counts: dict[int, int] = {}
+    alerts = []
+    for cid, bid, name, title, due, progress_at, seen in db.session.execute(query):
+        counts[bid] = counts.get(bid, 0) + 1
+        if due < today or seen < cutoff:
+            alerts.append(CommitmentAlert(cid, bid, name, title, due, progress_at, due < today,
+                                          seen < cutoff))
+    return counts, alerts
 
 
 def progress_due_for(person_id: int) -> list[tuple[int, str]]:

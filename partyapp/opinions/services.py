@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, clock
 from ..extensions import db
@@ -401,7 +401,7 @@ def escalated_opinions(town: Organization, limit: int = 100) -> list[Opinion]:
     return list(db.session.scalars(
         select(Opinion).join(Organization, Organization.id == Opinion.branch_id)
         .where(Organization.path.startswith(town.path), Opinion.escalated_at.is_not(None))
-        .options(selectinload(Opinion.branch))
+        .options(contains_eager(Opinion.branch))
         .order_by(Opinion.status != Status.OPEN, Opinion.escalated_at.desc()).limit(limit)))
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock
 from ..authz import can, orgs_where
 from ..disclosures.models import Commitment, CommitmentStatus
-from ..disclosures.services import CommitmentAlert, commitment_alerts
+from ..disclosures.commitments import commitment_figures
+from ..disclosures.services import CommitmentAlert
 from ..extensions import db
 from ..meetings.ledger import (HeldMeeting, PeriodRange, held_meeting_days, month_range,
                               parse_period, quarter_range)
@@ -27,7 +28,7 @@ from ..opinions.models import Opinion, Status
 from ..opinions.services import branch_secretary_id, escalated_opinions
 from ..opinions.stats import reply_figures
 from . import charts, score
-from .compliance import Matrix, active_groups, compliance_matrix
+from .compliance import Matrix, compliance_matrix
 from .models import SupervisoryNote
 
 TREND_MONTHS = 6
@@ -45,9 +46,20 @@ def towns_for(person) -> list[Organization]:
 
 
 def town_branches(town: Organization) -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(
-        Organization.path.startswith(town.path), Organization.kind == OrgKind.BRANCH,
+    return branches_and_groups(town)[0]
+
+
+def branches_and_groups(town: Organization) -> tuple[list[Organization], list[Organization]]:
+    """The town's active branches (by path) and their active groups (by id): one query."""
+    orgs = list(db.session.scalars(select(Organization).where(
+        Organization.path.startswith(town.path),
+        Organization.kind.in_((OrgKind.BRANCH, OrgKind.GROUP)),
         Organization.active).order_by(Organization.path)))
+    branches = [o for o in orgs if o.kind == OrgKind.BRANCH]
+    ids = {b.id for b in branches}
+    groups = sorted((o for o in orgs if o.kind == OrgKind.GROUP and o.parent_id in ids),
+                    key=lambda o: o.id)
+    return branches, groups
 
 
 def quarter_of(text: str | None) -> PeriodRange:
@@ -125,7 +137,7 @@ class Dashboard:
 
 
 def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
-    branches = town_branches(town)
+    branches, groups = branches_and_groups(town)
     ids = [b.id for b in branches]
     trend = trend_months(quarter)
     # one query of held meetings serves the trend, the quarter and its compliance (+-6 days)
@@ -134,15 +146,15 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     monthly = attendance_by_month(ids, trend, meetings)
     stats, monthly_replies = reply_figures(ids, quarter.first, quarter.last, trend)
     open_now, overdue_now = open_opinion_counts(ids)
-    alerts = _alerts_by_branch(ids)
-    open_commitments = open_commitment_counts(ids)
+    open_commitments, alert_list = commitment_figures(ids)
+    alerts = _alerts_by_branch(alert_list)
     stars = stars_distribution(ids, quarter.first.year)
     rows = [BranchRow(b, stats[b.id], open_now.get(b.id, 0), overdue_now.get(b.id, 0),
                       alerts.get(b.id, []), open_commitments.get(b.id, 0),
                       _sum_counts(monthly, b.id, [m.key for m in trend if _in(m, quarter)]),
                       stars.get(b.id, {}))
                 for b in branches]
-    matrix = compliance_matrix(ids, quarter, branches=branches, groups=active_groups(ids),
+    matrix = compliance_matrix(ids, quarter, branches=branches, groups=groups,
                                kinds=active_kinds(), meetings=meetings)
     w = score.weights()
     for row in rows:
@@ -258,9 +270,9 @@ def open_commitment_counts(branch_ids) -> dict[int, int]:
         .group_by(Commitment.branch_id)).all())
 
 
-def _alerts_by_branch(branch_ids) -> dict[int, list[CommitmentAlert]]:
+def _alerts_by_branch(alerts: list[CommitmentAlert]) -> dict[int, list[CommitmentAlert]]:
     found: dict[int, list[CommitmentAlert]] = defaultdict(list)
-    for alert in commitment_alerts(branch_ids):
+    for alert in alerts:
         found[alert.branch_id].append(alert)
     return found
 
@@ -272,7 +284,7 @@ def notes_for(opinion_ids) -> dict[int, list[SupervisoryNote]]:
     if not ids:
         return found
     for note in db.session.scalars(select(SupervisoryNote).where(
-            SupervisoryNote.opinion_id.in_(ids)).options(selectinload(SupervisoryNote.author))
+            SupervisoryNote.opinion_id.in_(ids)).options(joinedload(SupervisoryNote.author))
             .order_by(SupervisoryNote.created_at)):
         found[note.opinion_id].append(note)
     return found
