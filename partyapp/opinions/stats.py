@@ -30,23 +30,6 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
     return _stats_from(_day_groups(org_ids, start, end), org_ids, start, end)
 
 
-def reply_figures(org_ids, start: date, end: date, months) -> tuple[dict[int, dict], list]:
-    """village_reply_stats(org_ids, start, end) and monthly_on_time(org_ids, months) from ONE
-    query over both spans (the town dashboard: the quarter and its six-month trend)."""
-    if not months:
-        return village_reply_stats(org_ids, start, end), []
-    groups = _day_groups(org_ids, min(start, months[0].first), max(end, months[-1].last))
-    first, last = start.isoformat(), end.isoformat()
-    stats = _stats_from([g for g in groups if first <= g[1] <= last], org_ids, start, end)
-    totals = {m.key: [0, 0] for m in months}
-    for _, received_on, replied_on, n, _, _, _, on_time, _, overdue_open in groups:
-        month = totals.get(received_on[:7])
-        if month is not None:
-            month[0] += int(on_time or 0)
-            month[1] += n if replied_on else int(overdue_open or 0)
-    return stats, [tuple(totals[m.key]) for m in months]
-
-
 def _day_groups(org_ids, start: date, end: date) -> list:
     """(branch, received day, first-reply day or None, opinions, escalated, rated, satisfied,
     on time, late, open past due) per group of opinions received between start and end."""

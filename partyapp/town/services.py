@@ -21,12 +21,13 @@ from ..disclosures.services import CommitmentAlert
 from ..extensions import db
 from ..meetings.ledger import (HeldMeeting, PeriodRange, held_meeting_days, month_range,
                               parse_period, quarter_range)
+from ..meetings.models import MeetingKind
 from ..meetings.services import Counts, active_kinds, meeting_counts
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
 from ..opinions.services import branch_secretary_id, escalated_opinions
-from ..opinions.stats import reply_figures
+from ..opinions.stats import monthly_on_time, village_reply_stats
 from . import charts, score
 from .compliance import Matrix, compliance_matrix
 from .models import SupervisoryNote
@@ -144,7 +145,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     meetings = held_meeting_days(ids, min(trend[0].first, quarter.first - timedelta(days=6)),
                                  max(trend[-1].last, quarter.last + timedelta(days=6)))
     monthly = attendance_by_month(ids, trend, meetings)
-    stats, monthly_replies = reply_figures(ids, quarter.first, quarter.last, trend)
+    stats = village_reply_stats(ids, quarter.first, quarter.last)
     open_now, overdue_now = open_opinion_counts(ids)
     open_commitments, alert_list = commitment_figures(ids)
     alerts = _alerts_by_branch(alert_list)
@@ -155,7 +156,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
                       stars.get(b.id, {}))
                 for b in branches]
     matrix = compliance_matrix(ids, quarter, branches=branches, groups=groups,
-                               kinds=active_kinds(), meetings=meetings)
+                               kinds=_active_kinds(), meetings=meetings)
     w = score.weights()
     for row in rows:
         row.score = score.branch_score(score_parts(row, matrix), w)
@@ -163,7 +164,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     board = Dashboard(
         town, quarter, rows, matrix, escalated, notes_for([o.id for o in escalated]),
         [f"{m.first.month}月" for m in trend], _attendance_trends(branches, monthly, trend),
-        *_reply_trend(trend, monthly_replies), weights=w, formula=score.formula_text(w),
+        *_reply_trend(trend, monthly_on_time(ids, trend)), weights=w, formula=score.formula_text(w),
         stars_year=quarter.first.year, stars_published=bool(stars))
     board.praise_min, board.help_max = score.praise_min_stars(), score.help_max_stars()
     board.praise = [r for r in rows if r.score.stars >= board.praise_min]
@@ -171,6 +172,15 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     board.praise.sort(key=lambda r: -r.score.value)
     board.help.sort(key=lambda r: r.score.value)
     return board
+
+
+def _active_kinds() -> list[MeetingKind]:
+    """meetings.active_kinds() in one query: the kinds are read first and the defaults seeded
+    (ensure_default_kinds) only when the table is empty."""
+    kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    if not kinds:
+        return active_kinds()
+    return [k for k in kinds if k.active]
 
 
 def score_parts(row: BranchRow, matrix: Matrix) -> dict[str, float]:
@@ -243,7 +253,7 @@ def _attendance_trends(branches, monthly, trend) -> list[Trend]:
 
 
 def _reply_trend(trend, monthly):
-    """Town-wide on-time reply rate per month from reply_figures()' (on time, decided)."""
+    """Town-wide on-time reply rate per month from monthly_on_time()'s (on time, decided)."""
     cells = [(f"{month.first.month}月", on_time, decided,
               round(100 * on_time / decided) if decided else None)
              for month, (on_time, decided) in zip(trend, monthly)]
