@@ -216,17 +216,19 @@ def branch_compliance(org_ids: list[int], period: PeriodRange | str, *, branches
         meetings = held_meeting_days(org_ids, period.first - timedelta(days=6),
                                      period.last + timedelta(days=6))
     wanted = set(org_ids)
-    by_branch: dict[int, list[HeldMeeting]] = {}
+    by_branch: dict[int, dict[int, list[HeldMeeting]]] = {}
     for meeting in meetings:
-        by_branch.setdefault(meeting.branch_id, []).append(meeting)
+        own = by_branch.setdefault(meeting.branch_id, {})
+        for kind_id in meeting.kind_ids:
+            own.setdefault(kind_id, []).append(meeting)
     result = {}
     for branch in branches:
         if branch.id not in wanted:
             continue
         own_groups = [g for g in groups if g.parent_id == branch.id]
-        mine = by_branch.get(branch.id, [])
+        mine = by_branch.get(branch.id, {})
         result[branch.id] = Compliance(branch, [miss for kind in kinds for miss in _missing(
-            branch, own_groups, kind, mine, period)])
+            branch, own_groups, kind, mine.get(kind.id, []), period)])
     return result
 
 
@@ -245,12 +247,13 @@ def _buckets(kind: MeetingKind, period: PeriodRange) -> list[tuple[str, date, da
 
 
 def _missing(branch, groups, kind, meetings, period) -> list[Missing]:
+    """meetings: the branch's held meetings of this kind."""
     holders = groups if kind.per_group else [branch]
     found = []
     for label, first, last in _buckets(kind, period):
         for org in holders:
-            held = sum(1 for m in meetings if kind.id in m.kind_ids
-                       and _org_matches(m, org, kind) and first <= m.day <= last)
+            held = sum(1 for m in meetings
+                       if _org_matches(m, org, kind) and first <= m.day <= last)
             if held < kind.min_per_period:
                 found.append(Missing(org, kind, label, held, kind.min_per_period, last))
     return found
