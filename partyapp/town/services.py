@@ -19,10 +19,11 @@ from ..disclosures.models import Commitment, CommitmentStatus
 from ..disclosures.commitments import commitment_figures
 from ..disclosures.services import CommitmentAlert
 from ..extensions import db
-from ..meetings.ledger import (HeldMeeting, PeriodRange, held_meeting_days, month_range,
+from ..meetings.ledger import (PeriodRange, held_meeting_days, month_range,
                               parse_period, quarter_range)
-from ..meetings.models import MeetingKind
-from ..meetings.services import Counts, active_kinds, meeting_counts
+from ..localday import local_day
+from ..meetings.models import Meeting, MeetingAttendee, MeetingKind, MeetingStatus
+from ..meetings.services import Counts, _counts_query, active_kinds
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
@@ -141,10 +142,10 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     branches, groups = branches_and_groups(town)
     ids = [b.id for b in branches]
     trend = trend_months(quarter)
-    # one query of held meetings serves the trend, the quarter and its compliance (+-6 days)
-    meetings = held_meeting_days(ids, min(trend[0].first, quarter.first - timedelta(days=6)),
-                                 max(trend[-1].last, quarter.last + timedelta(days=6)))
-    monthly = attendance_by_month(ids, trend, meetings)
+    # one query of held meetings serves the quarter's matrix and its compliance (+-6 days)
+    meetings = held_meeting_days(ids, quarter.first - timedelta(days=6),
+                                 quarter.last + timedelta(days=6))
+    monthly = attendance_by_month(ids, trend)
     stats = village_reply_stats(ids, quarter.first, quarter.last)
     open_now, overdue_now = open_opinion_counts(ids)
     open_commitments, alert_list = commitment_figures(ids)
@@ -210,24 +211,25 @@ def trend_months(quarter: PeriodRange) -> list[PeriodRange]:
     return found[::-1]
 
 
-def attendance_by_month(branch_ids, trend: list[PeriodRange],
-                        meetings: list[HeldMeeting] | None = None) -> dict[tuple[int, str], Counts]:
-    """Present / expected at closed meetings per branch and month: two queries (one when the
-    caller passes held_meeting_days() covering the trend)."""
-    first, last = trend[0].first, trend[-1].last
-    if meetings is None:
-        meetings = held_meeting_days(branch_ids, first, last)
-    meetings = [m for m in meetings if first <= m.day <= last]
-    counts = meeting_counts([m.id for m in meetings])
+def attendance_by_month(branch_ids, trend: list[PeriodRange]) -> dict[tuple[int, str], Counts]:
+    """Present / expected (and on leave, absent, late) at closed meetings per branch and local
+    month: ONE query counting each meeting in the database (meetings.services' counting
+    joins), the months added up here."""
+    rows = db.session.execute(
+        _counts_query(Meeting.id).add_columns(Meeting.branch_id, local_day(Meeting.starts_at))
+        .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
+        .where(Meeting.branch_id.in_(list(branch_ids)), Meeting.status == MeetingStatus.CLOSED,
+               Meeting.starts_at >= clock.local_datetime(trend[0].first),
+               Meeting.starts_at < clock.local_datetime(trend[-1].last + timedelta(days=1)))
+        .group_by(Meeting.id))
     found: dict[tuple[int, str], Counts] = defaultdict(Counts)
-    for meeting in meetings:
-        day = meeting.day
-        total, one = found[(meeting.branch_id, f"{day.year}-{day.month:02d}")], counts[meeting.id]
-        total.expected += one.expected
-        total.present += one.present
-        total.on_leave += one.on_leave
-        total.absent += one.absent
-        total.late += one.late
+    for _, expected, present, late, on_leave, branch_id, day in rows:
+        total = found[(branch_id, day[:7])]
+        total.expected += expected
+        total.present += present
+        total.on_leave += on_leave or 0
+        total.absent += expected - present - (on_leave or 0)
+        total.late += late or 0
     return found
 
 
