@@ -103,7 +103,8 @@ def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=N
             holders = group_counts.get(branch_id, 0) if kind.per_group else 1
             for column, first in _columns_of(kind, month_list, quarter):
                 cell = cells.setdefault((branch_id, group_of(kind), column), Cell(period_key=column))
-                cell.required += kind.min_per_period * holders * _buckets_in(kind, first, quarter)
+                buckets = _buckets_in(kind, first, month_list)
+                cell.required += kind.min_per_period * holders * buckets
                 cell.future = first > today
     in_quarter = [m for m in meetings if quarter.first <= m.day <= quarter.last]
     _add_held(cells, in_quarter, quarter, kinds)
@@ -129,9 +130,9 @@ def _columns_of(kind, month_list, quarter):
     return [(m.key, m.first) for m in month_list]
 
 
-def _buckets_in(kind, first, quarter) -> int:
+def _buckets_in(kind, first, month_list) -> int:
     if kind.period == Period.WEEK:
-        month = next(m for m in months(quarter) if m.first == first)
+        month = next(m for m in month_list if m.first == first)
         return len(mondays(month))
     return 1
 
