@@ -68,7 +68,7 @@ def test_query_count_stays_fixed_from_2_to_20_branches(app_ctx, frozen, client, 
     add_branches(town, admin, 2, 20)
     with_twenty = measure(client, queries, town, escalated[0])
     assert with_twenty == with_two
-    assert with_two[PAGES[1]] <= 35, with_two
+    assert with_two[PAGES[1]] <= 15, with_two
 
 
 @pytest.mark.parametrize("branches", [2, 20])

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -225,19 +225,35 @@ class CommitmentAlert:
 def commitment_alerts(org_ids) -> list[CommitmentAlert]:
     """Open commitments of these branches that are overdue or have had no update for over a
     month (town dashboard). One query."""
+    return commitment_figures(org_ids)[1]
+
+
+def commitment_figures(org_ids) -> tuple[dict[int, int], list[CommitmentAlert]]:
+    """Open commitments per branch, and the alerts among them (town dashboard). One
+    statement: the alert rows, then (UNION ALL) one counting row per branch."""
     now, today = clock.now(), clock.today()
     cutoff = one_month_before(now)
     last = func.coalesce(Commitment.progress_at, Commitment.created_at)
-    rows = db.session.execute(
-        select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
-               Commitment.due_on, Commitment.progress_at, last)
-        .join(Person, Person.id == Commitment.owner_id)
-        .where(Commitment.branch_id.in_(list(org_ids)),
-               Commitment.status.in_(CommitmentStatus.OPEN),
-               (Commitment.due_on < today) | (last < cutoff))
-        .order_by(Commitment.due_on, Commitment.id)).all()
-    return [CommitmentAlert(cid, bid, name, title, due, progress_at, due < today, seen < cutoff)
-            for cid, bid, name, title, due, progress_at, seen in rows]
+    is_open = and_(Commitment.branch_id.in_(list(org_ids)),
+                   Commitment.status.in_(CommitmentStatus.OPEN))
+    alert_rows = (select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
+                         Commitment.due_on, Commitment.progress_at, last, null())
+                  .join(Person, Person.id == Commitment.owner_id)
+                  .where(is_open, (Commitment.due_on < today) | (last < cutoff)))
+    count_rows = (select(null(), Commitment.branch_id, null(), null(), null(), null(), null(),
+                         func.count())
+                  .where(is_open).group_by(Commitment.branch_id))
+    counts: dict[int, int] = {}
+    alerts = []
+    for cid, bid, name, title, due, progress_at, seen, open_count in db.session.execute(
+            union_all(alert_rows, count_rows)):
+        if cid is None:
+            counts[bid] = open_count
+        else:
+            alerts.append(CommitmentAlert(cid, bid, name, title, due, progress_at, due < today,
+                                          seen < cutoff))
+    alerts.sort(key=lambda a: (a.due_on, a.commitment_id))
+    return counts, alerts
 
 
 def progress_due_for(person_id: int) -> list[tuple[int, str]]:

@@ -120,3 +120,5 @@ class OpinionDigest(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+# The town dashboard's escalated opinions (few rows among many: no table scan).
+Index("ix_opinion_escalated", Opinion.escalated_at)

@@ -10,11 +10,11 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from difflib import SequenceMatcher
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, clock
 from ..extensions import db
@@ -396,12 +396,16 @@ def public_tab(tab: str, village: Organization) -> dict | None:
             "figures": public_figures(village.id)}
 
 
+ESCALATION_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def escalated_opinions(town: Organization, limit: int = 100) -> list[Opinion]:
     """Opinions of the town's branches that were escalated (overdue, or two 不满意). One query."""
     return list(db.session.scalars(
         select(Opinion).join(Organization, Organization.id == Opinion.branch_id)
-        .where(Organization.path.startswith(town.path), Opinion.escalated_at.is_not(None))
-        .options(selectinload(Opinion.branch))
+        # a range (not IS NOT NULL) so that SQLite, too, reads ix_opinion_escalated
+        .where(Organization.path.startswith(town.path), Opinion.escalated_at > ESCALATION_EPOCH)
+        .options(contains_eager(Opinion.branch))
         .order_by(Opinion.status != Status.OPEN, Opinion.escalated_at.desc()).limit(limit)))
 
 

@@ -3,12 +3,13 @@ per village, for the public page and the town dashboard. Each call is one query.
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 
 from .. import clock
 from ..extensions import db
+from ..localday import local_day, parse_day
 from .models import Opinion, Rating
 
 MIN_OPINIONS_FOR_FIGURES = 5
@@ -24,19 +25,42 @@ def quarter_bounds(day: date) -> tuple[date, date]:
 def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
     """Per branch, opinions received between start and end (local dates, inclusive): counts,
     on-time reply rate and median reply time in working days. One query for any number of
-    branches (for the town dashboard)."""
-    rows = db.session.execute(select(
-        Opinion.branch_id, Opinion.received_at, Opinion.first_replied_at, Opinion.first_due_at,
-        Opinion.status, Opinion.escalated_at, Opinion.first_rating)
+    branches (for the town dashboard): counted in the database, grouped by branch and by the
+    local days of receipt and first reply (the median needs those days, nothing more)."""
+    return _stats_from(_day_groups(org_ids, start, end), org_ids, start, end)
+
+
+def _day_groups(org_ids, start: date, end: date) -> list:
+    """(branch, received day, first-reply day or None, opinions, escalated, rated, satisfied,
+    on time, late, open past due) per group of opinions received between start and end."""
+    now = clock.now()
+    replied = Opinion.first_replied_at.is_not(None)
+    rated = and_(Opinion.first_rating.is_not(None), Opinion.first_rating != "")
+    received_day = local_day(Opinion.received_at)
+    replied_day = local_day(Opinion.first_replied_at)
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return db.session.execute(select(
+        Opinion.branch_id, received_day, replied_day, func.count(),
+        count(Opinion.escalated_at.is_not(None)), count(rated),
+        count(and_(rated, Opinion.first_rating != Rating.BAD)),
+        count(and_(replied, Opinion.first_replied_at <= Opinion.first_due_at)),
+        count(and_(replied, Opinion.first_replied_at > Opinion.first_due_at)),
+        count(and_(~replied, Opinion.first_due_at < now)))
         .where(Opinion.branch_id.in_(list(org_ids)),
                Opinion.received_at >= clock.local_datetime(start),
-               Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))).all()
+               Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))
+        .group_by(Opinion.branch_id, received_day, replied_day)).all()
+
+
+def _stats_from(groups, org_ids, start: date, end: date) -> dict[int, dict]:
     stats = {org_id: _empty_stats() for org_id in org_ids}
-    now = clock.now()
-    replied = [clock.local_date(row.first_replied_at) for row in rows if row.first_replied_at]
-    between = clock.working_days_counter(start, max(replied)) if replied else None
-    for row in rows:
-        _count_row(stats[row.branch_id], row, now, between)
+    last_reply = max((g[2] for g in groups if g[2]), default=None)
+    between = clock.working_days_counter(start, parse_day(last_reply)) if last_reply else None
+    for branch_id, received_on, replied_on, n, *flags in groups:
+        _count_group(stats[branch_id], received_on, replied_on, n, flags, between)
     for entry in stats.values():
         _finish_stats(entry)
     return stats
@@ -47,20 +71,19 @@ def _empty_stats() -> dict:
             "escalated": 0, "satisfied": 0, "rated": 0, "_days": []}
 
 
-def _count_row(entry: dict, row, now: datetime, between) -> None:
-    entry["received"] += 1
-    entry["escalated"] += row.escalated_at is not None
-    if row.first_rating:
-        entry["rated"] += 1
-        entry["satisfied"] += row.first_rating != Rating.BAD
-    if row.first_replied_at is not None:
-        entry["replied"] += 1
-        on_time = row.first_replied_at <= row.first_due_at
-        entry["on_time" if on_time else "late"] += 1
-        entry["_days"].append(between(clock.local_date(row.received_at),
-                                      clock.local_date(row.first_replied_at)))
-    elif now > row.first_due_at:
-        entry["overdue_open"] += 1
+def _count_group(entry: dict, received_on, replied_on, n: int, flags, between) -> None:
+    """Add one group of n opinions received (and first replied) on the same local days."""
+    escalated, rated, satisfied, on_time, late, overdue_open = (int(f or 0) for f in flags)
+    entry["received"] += n
+    entry["escalated"] += escalated
+    entry["rated"] += rated
+    entry["satisfied"] += satisfied
+    entry["on_time"] += on_time
+    entry["late"] += late
+    entry["overdue_open"] += overdue_open
+    if replied_on:
+        entry["replied"] += n
+        entry["_days"].extend([between(parse_day(received_on), parse_day(replied_on))] * n)
 
 
 def _finish_stats(entry: dict) -> None:

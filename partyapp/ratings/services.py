@@ -97,7 +97,24 @@ def me_section(person):
 
 def stars_distribution(branch_ids, year: int) -> dict[int, dict[int, int]]:
     """For the town dashboard: {branch_id: {stars: members}} from each branch's latest 公示
-    of the year (0 = 不合格). Counts only — no ranking of people."""
-    from .notice import stars_by_branch
+    of the year (0 = 不合格). Counts only — no ranking of people. One query: every publication
+    of the year with its counts per star level, the latest one per branch kept."""
+    from sqlalchemy import func
 
-    return stars_by_branch(branch_ids, year)[1]
+    from .models import Publication, PublishedResult
+
+    rows = db.session.execute(
+        select(Publication.id, Publication.branch_id, PublishedResult.stars, func.count())
+        .outerjoin(PublishedResult, PublishedResult.publication_id == Publication.id)
+        .where(Publication.branch_id.in_(list(branch_ids)), Publication.year == year)
+        .group_by(Publication.id, Publication.branch_id, Publication.published_at,
+                  PublishedResult.stars)
+        .order_by(Publication.published_at, Publication.id))
+    latest: dict[int, int] = {}
+    by_publication: dict[int, dict[int, int]] = {}
+    for publication_id, branch_id, stars, count in rows:
+        latest[branch_id] = publication_id
+        if stars is not None:
+            by_publication.setdefault(publication_id, {})[stars] = count
+    return {branch_id: by_publication[pid] for branch_id, pid in latest.items()
+            if pid in by_publication}

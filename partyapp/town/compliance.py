@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..meetings.ledger import PeriodRange, branch_compliance, held_meetings, mondays, months
+from ..meetings.ledger import (HeldMeeting, PeriodRange, branch_compliance, held_meeting_days,
+                              mondays, months)
 from ..meetings.models import MeetingKind, Period
 from ..meetings.services import active_kinds
 from ..models import Organization, OrgKind
@@ -74,13 +75,27 @@ class Matrix:
         return met / (met + overdue) if met + overdue else 1.0
 
 
-def compliance_matrix(branch_ids: list[int], quarter: PeriodRange) -> Matrix:
-    kinds = [k for k in active_kinds() if k.period and k.min_per_period > 0]
-    groups = [g for g in GROUP_ORDER if any(group_of(k) == g for k in kinds)]
+def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=None,
+                      groups=None, kinds=None,
+                      meetings: list[HeldMeeting] | None = None) -> Matrix:
+    """The matrix for the branches. The dashboard passes what it already loaded: the branch
+    rows, their active groups, the active kinds and held_meeting_days() covering at least the
+    quarter widened by 6 days each side; otherwise they are queried here."""
+    if kinds is None:
+        kinds = active_kinds()
+    kinds = [k for k in kinds if k.period and k.min_per_period > 0]
+    if groups is None:
+        groups = active_groups(branch_ids)
+    if meetings is None:
+        meetings = held_meeting_days(branch_ids, quarter.first - timedelta(days=6),
+                                     quarter.last + timedelta(days=6))
+    group_names = [g for g in GROUP_ORDER if any(group_of(k) == g for k in kinds)]
     month_list = months(quarter)
     columns = [(m.key, f"{m.first.month}月", m.key) for m in month_list]
     columns.append((QUARTER_COLUMN, "本季度", quarter.key))
-    group_counts = _group_counts(branch_ids)
+    group_counts: dict[int, int] = {}
+    for group in groups:
+        group_counts[group.parent_id] = group_counts.get(group.parent_id, 0) + 1
     cells: dict = {}
     today = clock.today()
     for branch_id in branch_ids:
@@ -88,13 +103,25 @@ def compliance_matrix(branch_ids: list[int], quarter: PeriodRange) -> Matrix:
             holders = group_counts.get(branch_id, 0) if kind.per_group else 1
             for column, first in _columns_of(kind, month_list, quarter):
                 cell = cells.setdefault((branch_id, group_of(kind), column), Cell(period_key=column))
-                cell.required += kind.min_per_period * holders * _buckets_in(kind, first, quarter)
+                buckets = _buckets_in(kind, first, month_list)
+                cell.required += kind.min_per_period * holders * buckets
                 cell.future = first > today
-    _add_held(cells, branch_ids, quarter, kinds)
-    _add_missing(cells, branch_ids, quarter)
+    in_quarter = [m for m in meetings if quarter.first <= m.day <= quarter.last]
+    _add_held(cells, in_quarter, quarter, kinds)
+    widened = [m for m in meetings if quarter.first - timedelta(days=6) <= m.day
+               <= quarter.last + timedelta(days=6)]
+    _add_missing(cells, branch_compliance(branch_ids, quarter, branches=branches, groups=groups,
+                                          kinds=kinds, meetings=widened), quarter)
     for (_, _, column), cell in cells.items():
         cell.period_key = quarter.key if column == QUARTER_COLUMN else column
-    return Matrix(quarter, columns, groups, cells)
+    return Matrix(quarter, columns, group_names, cells)
+
+
+def active_groups(branch_ids) -> list[Organization]:
+    """The active groups (党小组) of the branches, by id: one query."""
+    return list(db.session.scalars(select(Organization).where(
+        Organization.parent_id.in_(list(branch_ids)), Organization.kind == OrgKind.GROUP,
+        Organization.active).order_by(Organization.id)))
 
 
 def _columns_of(kind, month_list, quarter):
@@ -103,18 +130,11 @@ def _columns_of(kind, month_list, quarter):
     return [(m.key, m.first) for m in month_list]
 
 
-def _buckets_in(kind, first, quarter) -> int:
+def _buckets_in(kind, first, month_list) -> int:
     if kind.period == Period.WEEK:
-        month = next(m for m in months(quarter) if m.first == first)
+        month = next(m for m in month_list if m.first == first)
         return len(mondays(month))
     return 1
-
-
-def _group_counts(branch_ids) -> dict[int, int]:
-    return dict(db.session.execute(
-        select(Organization.parent_id, func.count()).where(
-            Organization.parent_id.in_(branch_ids), Organization.kind == OrgKind.GROUP,
-            Organization.active).group_by(Organization.parent_id)).all())
 
 
 def _column_for(kind, day, quarter) -> str:
@@ -125,23 +145,23 @@ def _column_for(kind, day, quarter) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-def _add_held(cells, branch_ids, quarter, kinds) -> None:
+def _add_held(cells, meetings: list[HeldMeeting], quarter, kinds) -> None:
     """Meetings held, counted once per cell even when one meeting serves two kinds of a group."""
     wanted = {k.id: k for k in kinds}
-    for meeting in held_meetings(branch_ids, quarter.first, quarter.last, with_people=False):
-        day = clock.local_date(meeting.starts_at)
+    for meeting in meetings:
         seen = set()
-        for kind in meeting.kinds:
-            if kind.id not in wanted:
+        for kind_id in sorted(meeting.kind_ids):
+            kind = wanted.get(kind_id)
+            if kind is None:
                 continue
-            key = (meeting.branch_id, group_of(kind), _column_for(kind, day, quarter))
+            key = (meeting.branch_id, group_of(kind), _column_for(kind, meeting.day, quarter))
             if key in cells and key not in seen:
                 cells[key].held += 1
                 seen.add(key)
 
 
-def _add_missing(cells, branch_ids, quarter) -> None:
-    for branch_id, result in branch_compliance(branch_ids, quarter).items():
+def _add_missing(cells, compliance, quarter) -> None:
+    for branch_id, result in compliance.items():
         for miss in result.missing:
             first = miss.last - timedelta(days=6) if miss.kind.period == Period.WEEK else miss.last
             key = (branch_id, group_of(miss.kind), _column_for(miss.kind, first, quarter))

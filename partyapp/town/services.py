@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock
 from ..authz import can, orgs_where
 from ..disclosures.models import Commitment, CommitmentStatus
-from ..disclosures.services import CommitmentAlert, commitment_alerts
+from ..disclosures.commitments import commitment_figures
+from ..disclosures.services import CommitmentAlert
 from ..extensions import db
-from ..meetings.ledger import PeriodRange, held_meetings, month_range, parse_period, quarter_range
-from ..meetings.services import Counts, meeting_counts
+from ..meetings.ledger import (PeriodRange, held_meeting_days, month_range,
+                              parse_period, quarter_range)
+from ..localday import local_day
+from ..meetings.models import Meeting, MeetingAttendee, MeetingKind, MeetingStatus
+from ..meetings.services import Counts, _counts_query, active_kinds
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
 from ..opinions.services import branch_secretary_id, escalated_opinions
-from ..opinions.stats import village_reply_stats
+from ..opinions.stats import monthly_on_time, village_reply_stats
 from . import charts, score
 from .compliance import Matrix, compliance_matrix
 from .models import SupervisoryNote
@@ -44,9 +48,20 @@ def towns_for(person) -> list[Organization]:
 
 
 def town_branches(town: Organization) -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(
-        Organization.path.startswith(town.path), Organization.kind == OrgKind.BRANCH,
+    return branches_and_groups(town)[0]
+
+
+def branches_and_groups(town: Organization) -> tuple[list[Organization], list[Organization]]:
+    """The town's active branches (by path) and their active groups (by id): one query."""
+    orgs = list(db.session.scalars(select(Organization).where(
+        Organization.path.startswith(town.path),
+        Organization.kind.in_((OrgKind.BRANCH, OrgKind.GROUP)),
         Organization.active).order_by(Organization.path)))
+    branches = [o for o in orgs if o.kind == OrgKind.BRANCH]
+    ids = {b.id for b in branches}
+    groups = sorted((o for o in orgs if o.kind == OrgKind.GROUP and o.parent_id in ids),
+                    key=lambda o: o.id)
+    return branches, groups
 
 
 def quarter_of(text: str | None) -> PeriodRange:
@@ -124,21 +139,25 @@ class Dashboard:
 
 
 def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
-    branches = town_branches(town)
+    branches, groups = branches_and_groups(town)
     ids = [b.id for b in branches]
     trend = trend_months(quarter)
+    # one query of held meetings serves the quarter's matrix and its compliance (+-6 days)
+    meetings = held_meeting_days(ids, quarter.first - timedelta(days=6),
+                                 quarter.last + timedelta(days=6))
     monthly = attendance_by_month(ids, trend)
     stats = village_reply_stats(ids, quarter.first, quarter.last)
     open_now, overdue_now = open_opinion_counts(ids)
-    alerts = _alerts_by_branch(ids)
-    open_commitments = open_commitment_counts(ids)
+    open_commitments, alert_list = commitment_figures(ids)
+    alerts = _alerts_by_branch(alert_list)
     stars = stars_distribution(ids, quarter.first.year)
     rows = [BranchRow(b, stats[b.id], open_now.get(b.id, 0), overdue_now.get(b.id, 0),
                       alerts.get(b.id, []), open_commitments.get(b.id, 0),
                       _sum_counts(monthly, b.id, [m.key for m in trend if _in(m, quarter)]),
                       stars.get(b.id, {}))
                 for b in branches]
-    matrix = compliance_matrix(ids, quarter)
+    matrix = compliance_matrix(ids, quarter, branches=branches, groups=groups,
+                               kinds=_active_kinds(), meetings=meetings)
     w = score.weights()
     for row in rows:
         row.score = score.branch_score(score_parts(row, matrix), w)
@@ -146,7 +165,7 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     board = Dashboard(
         town, quarter, rows, matrix, escalated, notes_for([o.id for o in escalated]),
         [f"{m.first.month}月" for m in trend], _attendance_trends(branches, monthly, trend),
-        *_reply_trend(ids, trend), weights=w, formula=score.formula_text(w),
+        *_reply_trend(trend, monthly_on_time(ids, trend)), weights=w, formula=score.formula_text(w),
         stars_year=quarter.first.year, stars_published=bool(stars))
     board.praise_min, board.help_max = score.praise_min_stars(), score.help_max_stars()
     board.praise = [r for r in rows if r.score.stars >= board.praise_min]
@@ -154,6 +173,15 @@ def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
     board.praise.sort(key=lambda r: -r.score.value)
     board.help.sort(key=lambda r: r.score.value)
     return board
+
+
+def _active_kinds() -> list[MeetingKind]:
+    """meetings.active_kinds() in one query: the kinds are read first and the defaults seeded
+    (ensure_default_kinds) only when the table is empty."""
+    kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    if not kinds:
+        return active_kinds()
+    return [k for k in kinds if k.active]
 
 
 def score_parts(row: BranchRow, matrix: Matrix) -> dict[str, float]:
@@ -184,18 +212,24 @@ def trend_months(quarter: PeriodRange) -> list[PeriodRange]:
 
 
 def attendance_by_month(branch_ids, trend: list[PeriodRange]) -> dict[tuple[int, str], Counts]:
-    """Present / expected at closed meetings per branch and month: two queries."""
-    meetings = held_meetings(branch_ids, trend[0].first, trend[-1].last, with_people=False)
-    counts = meeting_counts([m.id for m in meetings])
+    """Present / expected (and on leave, absent, late) at closed meetings per branch and local
+    month: ONE query counting each meeting in the database (meetings.services' counting
+    joins), the months added up here."""
+    rows = db.session.execute(
+        _counts_query(Meeting.id).add_columns(Meeting.branch_id, local_day(Meeting.starts_at))
+        .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
+        .where(Meeting.branch_id.in_(list(branch_ids)), Meeting.status == MeetingStatus.CLOSED,
+               Meeting.starts_at >= clock.local_datetime(trend[0].first),
+               Meeting.starts_at < clock.local_datetime(trend[-1].last + timedelta(days=1)))
+        .group_by(Meeting.id))
     found: dict[tuple[int, str], Counts] = defaultdict(Counts)
-    for meeting in meetings:
-        day = clock.local_date(meeting.starts_at)
-        total, one = found[(meeting.branch_id, f"{day.year}-{day.month:02d}")], counts[meeting.id]
-        total.expected += one.expected
-        total.present += one.present
-        total.on_leave += one.on_leave
-        total.absent += one.absent
-        total.late += one.late
+    for _, expected, present, late, on_leave, branch_id, day in rows:
+        total = found[(branch_id, day[:7])]
+        total.expected += expected
+        total.present += present
+        total.on_leave += on_leave or 0
+        total.absent += expected - present - (on_leave or 0)
+        total.late += late or 0
     return found
 
 
@@ -220,13 +254,11 @@ def _attendance_trends(branches, monthly, trend) -> list[Trend]:
     return found
 
 
-def _reply_trend(branch_ids, trend):
-    """Town-wide on-time reply rate per month (one query for all the months)."""
-    from ..opinions.stats import monthly_on_time
-
+def _reply_trend(trend, monthly):
+    """Town-wide on-time reply rate per month from monthly_on_time()'s (on time, decided)."""
     cells = [(f"{month.first.month}月", on_time, decided,
               round(100 * on_time / decided) if decided else None)
-             for month, (on_time, decided) in zip(trend, monthly_on_time(branch_ids, trend))]
+             for month, (on_time, decided) in zip(trend, monthly)]
     chart = charts.line_chart("全镇意见按时答复率", [c[0] for c in cells], [c[3] for c in cells])
     return chart, cells
 
@@ -250,9 +282,9 @@ def open_commitment_counts(branch_ids) -> dict[int, int]:
         .group_by(Commitment.branch_id)).all())
 
 
-def _alerts_by_branch(branch_ids) -> dict[int, list[CommitmentAlert]]:
+def _alerts_by_branch(alerts: list[CommitmentAlert]) -> dict[int, list[CommitmentAlert]]:
     found: dict[int, list[CommitmentAlert]] = defaultdict(list)
-    for alert in commitment_alerts(branch_ids):
+    for alert in alerts:
         found[alert.branch_id].append(alert)
     return found
 
@@ -264,7 +296,7 @@ def notes_for(opinion_ids) -> dict[int, list[SupervisoryNote]]:
     if not ids:
         return found
     for note in db.session.scalars(select(SupervisoryNote).where(
-            SupervisoryNote.opinion_id.in_(ids)).options(selectinload(SupervisoryNote.author))
+            SupervisoryNote.opinion_id.in_(ids)).options(joinedload(SupervisoryNote.author))
             .order_by(SupervisoryNote.created_at)):
         found[note.opinion_id].append(note)
     return found
