@@ -1,27 +1,14 @@
 """Forms of the disclosures feature."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..fields import REQUIRED, ChineseInt
 from .models import Assessment, CommitmentKind, CommitmentStatus, Verdict
 
-REQUIRED = "请填写这一项"
 
-
-class NumberField(IntegerField):
-    """An integer field whose parse error speaks Chinese."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in ("", None):
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError("请填写整数") from None
+NumberField = ChineseInt   # an integer field whose parse error speaks Chinese
 
 
 def choices(pairs) -> list[SelectChoice]:

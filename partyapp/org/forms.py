@@ -1,11 +1,12 @@
 """Forms for the roster."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import ChineseDateField
 from ..models import OrgKind, PartyStatus, PersonStatus, Role
 from .services import EDITABLE_ROLES, PersonData
 
@@ -18,15 +19,6 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ChineseDateField(DateField):
-    """A date field whose parse error speaks Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("日期格式不对，请写成 2001-07-01") from None
 
 
 class PersonForm(FlaskForm):

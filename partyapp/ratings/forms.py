@@ -1,34 +1,9 @@
 """Forms of the ratings feature."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FloatField, IntegerField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-REQUIRED = "请填写这一项"
-
-
-class ChineseInt(IntegerField):
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in ("", None):
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError("请填写整数") from None
-
-
-class ChineseFloat(FloatField):
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in ("", None):
-            self.data = None
-            return
-        try:
-            self.data = float(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError("请填写数字") from None
+from ..fields import REQUIRED, ChineseFloat, ChineseInt
 
 
 class EntryForm(FlaskForm):
