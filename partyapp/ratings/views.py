@@ -232,18 +232,22 @@ def _parse_rubric(rubric):
     return base, maxima, stars
 
 
+def _back_to_branch(branch, problem: str):
+    """A refused branch-level action: say why on the branch page."""
+    flash(problem, "error")
+    return redirect(url_for(".branch", branch_id=branch.id), code=303)
+
+
 # ---- satisfaction evaluation -------------------------------------------------------------
 @bp.post("/b/<int:branch_id>/rounds")
 def open_round(branch_id):
     branch = _branch_or_404(branch_id, ("rating.manage",))
     form = RoundForm()
     if not form.validate_on_submit():
-        flash("请选择年份和季度", "error")
-        return redirect(url_for(".branch", branch_id=branch.id), code=303)
+        return _back_to_branch(branch, "请选择年份和季度")
     result = evaluation.open_round(current_user, branch, form.year.data, form.quarter.data)
     if isinstance(result, str):
-        flash(result, "error")
-        return redirect(url_for(".branch", branch_id=branch.id), code=303)
+        return _back_to_branch(branch, result)
     from ..notify.services import notify
 
     notify(evaluation.rater_ids(branch), f"请参加{result.label}", "无记名，每人一票。",
@@ -324,12 +328,10 @@ def publish(branch_id):
     branch = _branch_or_404(branch_id, ("rating.manage",))
     form = PublishForm()
     if not form.validate_on_submit():
-        flash("请填写年份和公示期（1 到 30 个工作日）", "error")
-        return redirect(url_for(".branch", branch_id=branch.id), code=303)
+        return _back_to_branch(branch, "请填写年份和公示期（1 到 30 个工作日）")
     result = notice.publish(current_user, branch, form.year.data, form.notice_days.data)
     if isinstance(result, str):
-        flash(result, "error")
-        return redirect(url_for(".branch", branch_id=branch.id), code=303)
+        return _back_to_branch(branch, result)
     return redirect(url_for(".publication", publication_id=result.id), code=303)
 
 
