@@ -109,6 +109,7 @@ SERIES_NAMES = {"theme_day": "主题党日", "branch_committee": "支部委员�
 
 def _meetings(branches, members: dict[int, list[int]], rng: random.Random) -> tuple[int, int]:
     from .meetings.models import CheckIn, Meeting, MeetingAttendee, MeetingKind, meeting_kind_link
+    from .meetings.services import store_counts
 
     kinds = dict(db.session.execute(select(MeetingKind.code, MeetingKind.id)).all())
     groups = {}
@@ -149,6 +150,7 @@ def _meetings(branches, members: dict[int, list[int]], rng: random.Random) -> tu
     _bulk(meeting_kind_link, links)
     _bulk(MeetingAttendee, attendees)
     _bulk(CheckIn, check_ins)
+    store_counts(ids)    # the rows are closed records, as close_meeting would leave them
     return len(ids), len(check_ins)
 
 
@@ -169,6 +171,8 @@ def _opinions(branches, rng: random.Random) -> int:
     from .opinions.models import Opinion
 
     now = clock.now()
+    between = clock.working_days_counter(clock.local_date(now) - timedelta(days=YEARS * 366 + 2),
+                                         clock.local_date(now) + timedelta(days=4))
     taken = set(db.session.scalars(select(Opinion.reference)))
     rows = []
     for n in range(OPINIONS):
@@ -191,7 +195,9 @@ def _opinions(branches, rng: random.Random) -> int:
             "first_due_at": due, "due_at": due,
             "reply_text": None if open_now else "已处理，谢谢您的意见。", "reply_public": True,
             "replied_at": None if open_now else received + timedelta(days=3),
-            "first_replied_at": None if open_now else received + timedelta(days=3)})
+            "first_replied_at": None if open_now else received + timedelta(days=3),
+            "first_reply_days": None if open_now else between(
+                clock.local_date(received), clock.local_date(received + timedelta(days=3)))})
     _bulk(Opinion, rows)
     return len(rows)
 

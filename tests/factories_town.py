@@ -2,12 +2,12 @@
 commitments on known dates (the figures in tests/test_town.py are worked out from these)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from partyapp import clock
 from partyapp.extensions import db
-from partyapp.meetings.models import CheckIn, MeetingStatus
-from partyapp.meetings.services import kind_by_code
+from partyapp.meetings.models import CheckIn
+from partyapp.meetings.services import close_meeting, kind_by_code
 from partyapp.models import Role
 from partyapp.opinions.services import reply_to_opinion
 
@@ -21,11 +21,14 @@ def local(year, month, day, hour=10) -> datetime:
 
 
 def held(org, day: datetime, kinds, attendees, present):
-    """A closed meeting with its expected list and the people who checked in."""
+    """A meeting with its expected list and the people who checked in, closed the way a
+    recorder closes it (which freezes its counts)."""
     meeting = make_meeting(org, kinds=kinds, starts_at=day, attendee_ids=[p.id for p in attendees],
-                           status=MeetingStatus.CLOSED)
+                           host=attendees[0], recorder=attendees[0])
     db.session.add_all([CheckIn(meeting_id=meeting.id, person_id=p.id, at=day) for p in present])
     db.session.commit()
+    with clock.travel(day + timedelta(hours=3)):
+        assert close_meeting(attendees[0], meeting, "学习文件，讨论村务，布置下月工作。") == []
     return meeting
 
 

@@ -131,6 +131,24 @@ def test_leave_is_asked_approved_and_counted_as_leave(client, login, world, froz
     assert (counts.expected, counts.on_leave, counts.absent) == (4, 1, 3)
 
 
+def test_leave_decided_after_closing_updates_the_frozen_counts(client, login, world, frozen):
+    frozen(START)
+    meeting = make_meeting(world.branch, starts_at=START + timedelta(hours=1),
+                           host=world.secretary, recorder=world.secretary)
+    assert services.request_leave(world.member, meeting, "sick", "住院复查") is None
+    frozen(START + timedelta(hours=4))
+    assert services.close_meeting(world.secretary, meeting, "学习文件，讨论村务，布置下月工作。") == []
+    db.session.refresh(meeting)
+    assert (meeting.expected_count, meeting.present_count, meeting.leave_count) == (4, 0, 0)
+    login(world.secretary)
+    leave = db.session.scalar(select(LeaveRequest))
+    client.post(f"/meetings/leave/{leave.id}", data={"decision": "approve"})
+    db.session.expire_all()
+    frozen_counts = services.stored_counts(db.session.get(type(meeting), meeting.id))
+    assert (frozen_counts.expected, frozen_counts.on_leave, frozen_counts.absent) == (4, 1, 3)
+    assert frozen_counts == services.meeting_counts([meeting.id])[meeting.id]
+
+
 def test_leave_after_the_start_is_refused(client, login, world, frozen):
     frozen(START)
     meeting = make_meeting(world.branch, starts_at=START - timedelta(minutes=1))

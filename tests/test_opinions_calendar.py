@@ -116,6 +116,24 @@ def test_holiday_entered_later_recomputes_open_deadlines(app_ctx, world):
     assert calendar_warnings(date(2026, 11, 23)) == []
 
 
+def test_holiday_entered_later_recounts_the_working_days_of_first_replies(app_ctx, world):
+    from partyapp.opinions.services import reply_to_opinion
+    from partyapp.opinions.stats import village_reply_stats
+
+    opinion, _ = make_opinion(world.branch, at=china(2026, 12, 31))
+    with clock.travel(china(2027, 1, 5, 9)):
+        reply_to_opinion(world.secretary, opinion, "已安排处理，谢谢您的意见。")
+    # 2027 not entered yet: Fri 1, Mon 4 and Tue 5 January count as working days
+    assert opinion.first_reply_days == 3
+    figures = village_reply_stats([world.branch.id], date(2026, 10, 1), date(2026, 12, 31))
+    assert figures[world.branch.id]["median_reply_days"] == 3
+    changed = enter_year(world.town_admin, 2027, parse_schedule(SCHEDULE_2027, 2027))
+    db.session.refresh(opinion)
+    assert opinion.first_reply_days == 1 and changed == 1     # only Tue 5 January is left
+    figures = village_reply_stats([world.branch.id], date(2026, 10, 1), date(2026, 12, 31))
+    assert figures[world.branch.id]["median_reply_days"] == 1
+
+
 def test_seed_from_package_is_idempotent_and_matches_package(app_ctx):
     seeded = seed_from_package()
     assert seeded[0] == 2004 and seeded[-1] == 2026 and len(seeded) == 23

@@ -97,6 +97,12 @@ class Meeting(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # 应到 / 实到 / 迟到 / 请假, frozen when the record is closed (services.store_counts) so
+    # figures over years of meetings add up rows instead of joining every attendee.
+    expected_count: Mapped[int | None] = mapped_column()
+    present_count: Mapped[int | None] = mapped_column()
+    late_count: Mapped[int | None] = mapped_column()
+    leave_count: Mapped[int | None] = mapped_column()
 
     org: Mapped[Organization] = relationship(foreign_keys=[org_id])
     branch: Mapped[Organization] = relationship(foreign_keys=[branch_id])

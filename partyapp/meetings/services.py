@@ -253,6 +253,26 @@ def meeting_counts(meeting_ids) -> dict[int, Counts]:
     return counts
 
 
+def store_counts(meeting_ids) -> dict[int, Counts]:
+    """Freeze the counts on closed meetings (Meeting.expected_count ...): one counting query
+    and one executemany. Called when a record is closed or changes after closing, and by the
+    bulk loaders (demo, seed-scale)."""
+    counts = meeting_counts(meeting_ids)
+    if counts:
+        db.session.execute(update(Meeting), [
+            {"id": mid, "expected_count": c.expected, "present_count": c.present,
+             "late_count": c.late, "leave_count": c.on_leave} for mid, c in counts.items()])
+    return counts
+
+
+def stored_counts(meeting: Meeting) -> Counts:
+    """A closed meeting's frozen counts as Counts."""
+    expected, present = meeting.expected_count or 0, meeting.present_count or 0
+    on_leave = meeting.leave_count or 0
+    return Counts(expected, present, on_leave, expected - present - on_leave,
+                  meeting.late_count or 0)
+
+
 def _counts_query(key_column):
     approved_leave = and_(LeaveRequest.status == LeaveStatus.APPROVED, CheckIn.id.is_(None))
     return (select(key_column, func.count(), func.count(CheckIn.id),
@@ -370,6 +390,8 @@ def decide_leave(actor, leave: LeaveRequest, approve: bool) -> None:
            "" if approve else "请按时参加会议。", f"/meetings/{leave.meeting_id}", kind="meeting")
     audit.record(actor, "leave.approve" if approve else "leave.reject", "leave_request",
                  leave.id, org_id=leave.meeting.branch_id)
+    if leave.meeting.is_closed:     # a late decision changes the frozen 请假/缺席 figures
+        store_counts([leave.meeting_id])
     db.session.commit()
 
 
@@ -403,7 +425,7 @@ def close_meeting(actor, meeting: Meeting, minutes: str) -> list[str]:
             {"meeting_id": meeting.id, "person_id": pid, "due_on": due} for pid in absent])
         notify(absent, f"请补学：{meeting.topic}", f"您缺席了这次会议，请在{due.month}月{due.day}日前补学。",
                "/meetings/", kind="meeting")
-    counts = meeting_counts([meeting.id])[meeting.id]
+    counts = store_counts([meeting.id])[meeting.id]
     audit.record(actor, "meeting.close", "meeting", meeting.id, org_id=meeting.branch_id,
                  expected=counts.expected, present=counts.present, absent=counts.absent)
     db.session.commit()

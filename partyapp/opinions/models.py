@@ -65,6 +65,10 @@ class Opinion(db.Model):
     reply_summary: Mapped[str | None] = mapped_column(String(200))
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Working days from the local day of receipt to that of the first reply, kept with the
+    # reply (and recomputed when a year's holidays are entered) so the median reply time of
+    # thousands of opinions is one grouped count.
+    first_reply_days: Mapped[int | None] = mapped_column()
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     rating: Mapped[str | None] = mapped_column(String(8))
     first_rating: Mapped[str | None] = mapped_column(String(8))
@@ -95,7 +99,11 @@ class Opinion(db.Model):
 
 
 Index("ix_opinion_sweep", Opinion.status, Opinion.due_at)
-Index("ix_opinion_branch", Opinion.branch_id, Opinion.received_at)
+# A branch's opinions by receipt, carrying every column the reply figures count, so the town
+# dashboard and the public figures read the index alone (no row lookups).
+Index("ix_opinion_branch_figures", Opinion.branch_id, Opinion.received_at,
+      Opinion.first_replied_at, Opinion.first_due_at, Opinion.first_reply_days,
+      Opinion.escalated_at, Opinion.first_rating)
 # Covers the daily digest's per-branch counts of open opinions.
 Index("ix_opinion_open_branch", Opinion.status, Opinion.branch_id, Opinion.due_at)
 

@@ -287,6 +287,11 @@ def assign_opinion(actor: Person, opinion: Opinion, person_id: int, note: str = 
     db.session.commit()
 
 
+def reply_days(received_at: datetime, replied_at: datetime) -> int:
+    """Working days from the local day of receipt to the local day of the reply."""
+    return clock.working_days_between(clock.local_date(received_at), clock.local_date(replied_at))
+
+
 def reply_to_opinion(actor: Person, opinion: Opinion, text: str, *, public: bool = True,
                      summary: str = "") -> None:
     text, summary = (text or "").strip(), (summary or "").strip()
@@ -300,7 +305,9 @@ def reply_to_opinion(actor: Person, opinion: Opinion, text: str, *, public: bool
     opinion.reply_text, opinion.reply_public = text, public
     opinion.reply_summary = None if public else summary
     opinion.replied_at, opinion.replied_by_id = now, actor.id
-    opinion.first_replied_at = opinion.first_replied_at or now
+    if opinion.first_replied_at is None:
+        opinion.first_replied_at = now
+        opinion.first_reply_days = reply_days(opinion.received_at, now)
     opinion.status = Status.REPLIED
     audit.record(actor, "opinion.reply", "opinion", opinion.id, org_id=opinion.branch_id,
                  public=public, round=opinion.round)
@@ -340,6 +347,18 @@ def calendar_changed(since: date) -> int:
             if row.round == 1:
                 change["first_due_at"] = due
             changes.append(change)
+    _bulk_update(changes)
+    return len(changes) + _recount_reply_days(since)
+
+
+def _recount_reply_days(since: date) -> int:
+    """First replies given on or after `since` may span the changed days: count them again."""
+    rows = db.session.execute(select(Opinion.id, Opinion.received_at, Opinion.first_replied_at,
+                                     Opinion.first_reply_days)
+                              .where(Opinion.first_replied_at >= clock.local_datetime(since))).all()
+    changes = [{"id": row.id, "first_reply_days": days} for row in rows
+               if (days := reply_days(row.received_at, row.first_replied_at))
+               != row.first_reply_days]
     _bulk_update(changes)
     return len(changes)
 

@@ -2,14 +2,12 @@
 per village, for the public page and the town dashboard. Each call is one query."""
 from __future__ import annotations
 
-import statistics
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 
 from .. import clock
 from ..extensions import db
-from ..localday import local_day, parse_day
 from .models import Opinion, Rating
 
 MIN_OPINIONS_FOR_FIGURES = 5
@@ -26,24 +24,27 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
     """Per branch, opinions received between start and end (local dates, inclusive): counts,
     on-time reply rate and median reply time in working days. One query for any number of
     branches (for the town dashboard): counted in the database, grouped by branch and by the
-    local days of receipt and first reply (the median needs those days, nothing more)."""
-    return _stats_from(_day_groups(org_ids, start, end), org_ids, start, end)
+    working days each first reply took (Opinion.first_reply_days), all the median needs."""
+    stats = {org_id: _empty_stats() for org_id in org_ids}
+    for branch_id, days, n, *flags in _reply_groups(org_ids, start, end):
+        _count_group(stats[branch_id], days, n, flags)
+    for entry in stats.values():
+        _finish_stats(entry)
+    return stats
 
 
-def _day_groups(org_ids, start: date, end: date) -> list:
-    """(branch, received day, first-reply day or None, opinions, escalated, rated, satisfied,
+def _reply_groups(org_ids, start: date, end: date) -> list:
+    """(branch, working days to the first reply or None, opinions, escalated, rated, satisfied,
     on time, late, open past due) per group of opinions received between start and end."""
     now = clock.now()
     replied = Opinion.first_replied_at.is_not(None)
     rated = and_(Opinion.first_rating.is_not(None), Opinion.first_rating != "")
-    received_day = local_day(Opinion.received_at)
-    replied_day = local_day(Opinion.first_replied_at)
 
     def count(condition):
         return func.sum(case((condition, 1), else_=0))
 
     return db.session.execute(select(
-        Opinion.branch_id, received_day, replied_day, func.count(),
+        Opinion.branch_id, Opinion.first_reply_days, func.count(),
         count(Opinion.escalated_at.is_not(None)), count(rated),
         count(and_(rated, Opinion.first_rating != Rating.BAD)),
         count(and_(replied, Opinion.first_replied_at <= Opinion.first_due_at)),
@@ -52,27 +53,16 @@ def _day_groups(org_ids, start: date, end: date) -> list:
         .where(Opinion.branch_id.in_(list(org_ids)),
                Opinion.received_at >= clock.local_datetime(start),
                Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))
-        .group_by(Opinion.branch_id, received_day, replied_day)).all()
-
-
-def _stats_from(groups, org_ids, start: date, end: date) -> dict[int, dict]:
-    stats = {org_id: _empty_stats() for org_id in org_ids}
-    last_reply = max((g[2] for g in groups if g[2]), default=None)
-    between = clock.working_days_counter(start, parse_day(last_reply)) if last_reply else None
-    for branch_id, received_on, replied_on, n, *flags in groups:
-        _count_group(stats[branch_id], received_on, replied_on, n, flags, between)
-    for entry in stats.values():
-        _finish_stats(entry)
-    return stats
+        .group_by(Opinion.branch_id, Opinion.first_reply_days)).all()
 
 
 def _empty_stats() -> dict:
     return {"received": 0, "replied": 0, "on_time": 0, "late": 0, "overdue_open": 0,
-            "escalated": 0, "satisfied": 0, "rated": 0, "_days": []}
+            "escalated": 0, "satisfied": 0, "rated": 0, "_days": {}}
 
 
-def _count_group(entry: dict, received_on, replied_on, n: int, flags, between) -> None:
-    """Add one group of n opinions received (and first replied) on the same local days."""
+def _count_group(entry: dict, days: int | None, n: int, flags) -> None:
+    """Add one group of n opinions whose first replies took the same working days."""
     escalated, rated, satisfied, on_time, late, overdue_open = (int(f or 0) for f in flags)
     entry["received"] += n
     entry["escalated"] += escalated
@@ -81,16 +71,33 @@ def _count_group(entry: dict, received_on, replied_on, n: int, flags, between) -
     entry["on_time"] += on_time
     entry["late"] += late
     entry["overdue_open"] += overdue_open
-    if replied_on:
+    if days is not None:
         entry["replied"] += n
-        entry["_days"].extend([between(parse_day(received_on), parse_day(replied_on))] * n)
+        entry["_days"][days] = entry["_days"].get(days, 0) + n
 
 
 def _finish_stats(entry: dict) -> None:
     decided = entry["on_time"] + entry["late"] + entry["overdue_open"]
     entry["on_time_rate"] = round(100 * entry["on_time"] / decided) if decided else None
-    days = entry.pop("_days")
-    entry["median_reply_days"] = statistics.median(days) if days else None
+    entry["median_reply_days"] = _median_of_counts(entry.pop("_days"))
+
+
+def _median_of_counts(counts: dict[int, int]) -> float | int | None:
+    """statistics.median of a multiset given as {value: how many times}."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    values = sorted(counts)
+    low = high = None
+    seen = 0
+    for value in values:
+        seen += counts[value]
+        if low is None and seen >= (total + 1) // 2:
+            low = value
+        if seen >= total // 2 + 1:
+            high = value
+            break
+    return low if low == high else (low + high) / 2
 
 
 def public_figures(branch_id: int, on: date | None = None) -> dict | None:
