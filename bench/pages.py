@@ -100,16 +100,16 @@ def auto_pages(app) -> list:
 
 
 def build(directory: Path) -> dict[str, str]:
-    """demo.db (seed-demo) and county.db (seed-scale), made once by the real commands."""
+    """demo.db (seed-demo) and county.db (seed-scale), made once by the real commands and
+    upgraded to the current migrations each run."""
     urls = {}
     for name, command in (("demo", "seed-demo"), ("county", "seed-scale")):
         path = directory / f"{name}.db"
         urls[name] = f"sqlite:///{path}"
-        if path.exists():
-            continue
         env = {"DATABASE_URL": urls[name], "PATH": str(Path(sys.executable).parent)}
         flask = str(Path(sys.executable).parent / "flask")
-        for args in (["db", "upgrade"], [command]):
+        # a kept database is brought up to the current migrations; a new one is also filled
+        for args in (["db", "upgrade"],) + (() if path.exists() else ([command],)):
             subprocess.run([flask, "--app", "app", *args], cwd=ROOT, env=env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return urls

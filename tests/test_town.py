@@ -187,20 +187,33 @@ def test_weights_come_from_configuration_and_the_page_shows_the_formula(app, tow
         app.config.pop("TOWN_SCORE_WEIGHTS")
 
 
-def test_dashboard_page_shows_the_figures_with_text_not_only_colour(town, client, login):
+def test_dashboard_tabs_show_the_figures_with_text_not_only_colour(town, client, login):
     login(town.admin)
-    response = client.get(f"/town/{town.town.id}/?period=2026-Q4")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "✗ 缺会" in page and 'data-state="missing"' in page
-    assert f'/meetings/ledger/{town.west.id}?period=2026-10' in page
-    assert "<title id=\"reply-trend-t\">全镇意见按时答复率</title>" in page
-    assert "11月 40%" in page                  # the chart's <desc>
-    assert 'id="attendance-table"' in page and "10/12" not in page  # monthly cells, not totals
-    assert "东村党支部" in page and "西村党支部" in page
-    assert "最需加强：按时答复率" in page
-    assert page.count('href="/disclosures/c/') == 3   # each flagged commitment links to it
-    assert "本年度各支部尚未公示评星结果" in page
+
+    def tab(section):
+        response = client.get(f"/town/{town.town.id}/?period=2026-Q4&section={section}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert 'aria-current="page"' in page and page.count('class="tabs__item') == 5
+        return page
+
+    overview = tab("overview")
+    assert "东村党支部" in overview and "西村党支部" in overview
+    assert "最需加强：按时答复率" in overview and 'id="score-table"' in overview
+    assert "✗ 缺会" not in overview and "town-chart" not in overview   # other tabs' parts
+    meetings = tab("meetings")
+    assert "✗ 缺会" in meetings and 'data-state="missing"' in meetings
+    assert f'/meetings/ledger/{town.west.id}?period=2026-10' in meetings
+    assert 'id="attendance-table"' in meetings and "10/12" not in meetings  # monthly cells
+    opinions = tab("opinions")
+    assert "<title id=\"reply-trend-t\">全镇意见按时答复率</title>" in opinions
+    assert "11月 40%" in opinions                  # the chart's <desc>
+    assert 'id="escalated"' in opinions
+    assert tab("commitments").count('href="/disclosures/c/') == 3  # each flagged one links
+    assert "本年度各支部尚未公示评星结果" in tab("stars")
+    # an unknown tab is the overview; the quarter picker keeps the tab
+    assert 'id="score-table"' in tab("<script>")
+    assert '<input type="hidden" name="section" value="stars">' in tab("stars")
 
 
 def test_a_bad_period_shows_the_current_quarter(town, client, login):
@@ -269,7 +282,7 @@ def test_print_view_has_every_part(town, client, login):
     login(town.admin)
     page = client.get(f"/town/{town.town.id}/print?period=2026-Q4").get_data(as_text=True)
     for part in ("堡垒指数", "红黑榜", "开会情况", "意见箱", "上报镇党委的意见", "承诺事项预警",
-                 "党员星级分布", "趋势"):
+                 "党员星级分布", "全镇意见按时答复率（近 6 个月）", "各支部会议出勤率（近 6 个月）"):
         assert part in page, part
     assert "/meetings/ledger/" not in page          # plain cells on paper
     assert page.count('<details class="town-data" open>') == 2   # data tables print open
@@ -281,7 +294,8 @@ def test_supervisory_note_is_added_by_the_town_and_seen_by_the_branch(town, clie
                            data={"text": "请三个工作日内上门答复，并报镇党委。"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/opinions/{town.overdue.id}#supervision")
-    assert "已督办 1 次" in client.get(f"/town/{town.town.id}/").get_data(as_text=True)
+    assert "已督办 1 次" in client.get(f"/town/{town.town.id}/?section=opinions").get_data(
+        as_text=True)
     login(town.s)
     page = client.get(f"/opinions/{town.overdue.id}").get_data(as_text=True)
     assert "镇党委督办" in page and "请三个工作日内上门答复，并报镇党委。" in page

@@ -1,4 +1,5 @@
 """Every town page issues the same number of queries for 2 branches and for 20."""
+import re
 from datetime import datetime
 
 import pytest
@@ -36,7 +37,9 @@ def add_branches(town, admin, start: int, stop: int) -> list[int]:
 
 
 PAGES = ("/town/", "/town/{town}/?period=2026-Q4", "/town/{town}/print?period=2026-Q4",
-         "/town/{town}/report.xlsx?period=2026-Q4", "/opinions/{opinion}")
+         "/town/{town}/report.xlsx?period=2026-Q4", "/opinions/{opinion}",
+         *[f"/town/{{town}}/?period=2026-Q4&section={key}"
+           for key in ("meetings", "opinions", "commitments", "stars")])
 
 
 def measure(client, queries, town, opinion_id) -> dict[str, int]:
@@ -80,3 +83,25 @@ def test_dashboard_lists_every_branch(app_ctx, frozen, client, login, branches):
     login(admin)
     page = client.get(f"/town/{town.id}/?period=2026-Q4").get_data(as_text=True)
     assert page.count('<tr data-branch="') == branches
+
+
+def test_a_tab_computes_only_its_own_figures(app_ctx, frozen, client, login, queries):
+    """The 星级 and 承诺 tabs read no opinion or meeting; the print view reads them all."""
+    frozen(NOW)
+    town = make_town("青石镇党委")
+    admin = make_person("镇管理员", org=town, roles=(Role.TOWN_ADMIN,))
+    add_branches(town, admin, 0, 2)
+    login(admin)
+    client.get(f"/town/{town.id}/")        # warm caches (meeting kinds, calendar)
+    statements = {}
+    for section in ("stars", "commitments", "overview"):
+        db.session.expire_all()
+        with queries() as q:
+            assert client.get(f"/town/{town.id}/?section={section}").status_code == 200
+        statements[section] = " ".join(q.statements).lower()
+    def reads(section, table):
+        return re.search(rf"from {table}\b", statements[section]) is not None
+
+    for section in ("stars", "commitments"):
+        assert not reads(section, "opinion") and not reads(section, "meeting"), section
+    assert reads("overview", "opinion") and reads("overview", "meeting")

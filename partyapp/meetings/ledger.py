@@ -216,6 +216,7 @@ def branch_compliance(org_ids: list[int], period: PeriodRange | str, *, branches
         meetings = held_meeting_days(org_ids, period.first - timedelta(days=6),
                                      period.last + timedelta(days=6))
     wanted = set(org_ids)
+    buckets = {kind.id: _buckets(kind, period) for kind in kinds}     # the same for every branch
     by_branch: dict[int, dict[int, list[HeldMeeting]]] = {}
     for meeting in meetings:
         own = by_branch.setdefault(meeting.branch_id, {})
@@ -228,7 +229,7 @@ def branch_compliance(org_ids: list[int], period: PeriodRange | str, *, branches
         own_groups = [g for g in groups if g.parent_id == branch.id]
         mine = by_branch.get(branch.id, {})
         result[branch.id] = Compliance(branch, [miss for kind in kinds for miss in _missing(
-            branch, own_groups, kind, mine.get(kind.id, []), period)])
+            branch, own_groups, kind, mine.get(kind.id, []), buckets[kind.id])])
     return result
 
 
@@ -246,21 +247,18 @@ def _buckets(kind: MeetingKind, period: PeriodRange) -> list[tuple[str, date, da
     return []
 
 
-def _missing(branch, groups, kind, meetings, period) -> list[Missing]:
-    """meetings: the branch's held meetings of this kind."""
-    holders = groups if kind.per_group else [branch]
+def _missing(branch, groups, kind, meetings, buckets) -> list[Missing]:
+    """meetings: the branch's held meetings of this kind; buckets: _buckets(kind, period)."""
+    per_group, need = kind.per_group, kind.min_per_period
+    holders = [(org, org.id) for org in (groups if per_group else [branch])]
     found = []
-    for label, first, last in _buckets(kind, period):
-        for org in holders:
-            held = sum(1 for m in meetings
-                       if _org_matches(m, org, kind) and first <= m.day <= last)
-            if held < kind.min_per_period:
-                found.append(Missing(org, kind, label, held, kind.min_per_period, last))
+    for label, first, last in buckets:
+        inside = [m.org_id for m in meetings if first <= m.day <= last]
+        for org, org_id in holders:
+            held = inside.count(org_id) if per_group else len(inside)
+            if held < need:
+                found.append(Missing(org, kind, label, held, need, last))
     return found
-
-
-def _org_matches(meeting: HeldMeeting, org: Organization, kind: MeetingKind) -> bool:
-    return meeting.org_id == org.id if kind.per_group else True
 
 
 # ---- monthly reminder ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ meetings, in a fixed number of queries whatever the number of branches."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -64,15 +65,25 @@ class Matrix:
     def cell(self, branch_id: int, group: str, column: str) -> Cell:
         return self.cells.get((branch_id, group, column)) or Cell()
 
+    def row_cells(self, branch_id: int, group: str) -> list[Cell]:
+        """A branch's cells of one group, in column order (what a table row shows)."""
+        return [self.cell(branch_id, group, key) for key, _, _ in self.columns]
+
     def meeting_rate(self, branch_id: int) -> float:
         """Held units / (held units + overdue missing units): periods still open count only
         once met."""
-        met = overdue = 0
-        for (bid, _, _), cell in self.cells.items():
-            if bid == branch_id and not cell.future:
-                met += cell.met
-                overdue += cell.overdue
+        met, overdue = self._met_and_overdue.get(branch_id, (0, 0))
         return met / (met + overdue) if met + overdue else 1.0
+
+    @cached_property
+    def _met_and_overdue(self) -> dict[int, tuple[int, int]]:
+        """Per branch (met units, overdue units): one pass over the cells for all branches."""
+        found: dict[int, tuple[int, int]] = {}
+        for (branch_id, _, _), cell in self.cells.items():
+            if not cell.future:
+                met, overdue = found.get(branch_id, (0, 0))
+                found[branch_id] = (met + cell.met, overdue + cell.overdue)
+        return found
 
 
 def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=None,
@@ -98,13 +109,16 @@ def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=N
         group_counts[group.parent_id] = group_counts.get(group.parent_id, 0) + 1
     cells: dict = {}
     today = clock.today()
+    # what each kind asks per column, worked out once rather than for every branch
+    plan = [(group_of(kind), kind.per_group,
+             [(column, first, kind.min_per_period * _buckets_in(kind, first, month_list))
+              for column, first in _columns_of(kind, month_list, quarter)]) for kind in kinds]
     for branch_id in branch_ids:
-        for kind in kinds:
-            holders = group_counts.get(branch_id, 0) if kind.per_group else 1
-            for column, first in _columns_of(kind, month_list, quarter):
-                cell = cells.setdefault((branch_id, group_of(kind), column), Cell(period_key=column))
-                buckets = _buckets_in(kind, first, month_list)
-                cell.required += kind.min_per_period * holders * buckets
+        for group_name, per_group, asked in plan:
+            holders = group_counts.get(branch_id, 0) if per_group else 1
+            for column, first, required in asked:
+                cell = cells.setdefault((branch_id, group_name, column), Cell(period_key=column))
+                cell.required += required * holders
                 cell.future = first > today
     in_quarter = [m for m in meetings if quarter.first <= m.day <= quarter.last]
     _add_held(cells, in_quarter, quarter, kinds)
@@ -138,9 +152,13 @@ def _buckets_in(kind, first, month_list) -> int:
 
 
 def _column_for(kind, day, quarter) -> str:
-    if kind.period == Period.QUARTER:
+    return _column_of(kind.period, day)
+
+
+def _column_of(period: str, day) -> str:
+    if period == Period.QUARTER:
         return QUARTER_COLUMN
-    if kind.period == Period.WEEK:
+    if period == Period.WEEK:
         day = day - timedelta(days=day.weekday())   # a week belongs to its Monday's month
     return f"{day.year}-{day.month:02d}"
 
@@ -161,14 +179,17 @@ def _add_held(cells, meetings: list[HeldMeeting], quarter, kinds) -> None:
 
 
 def _add_missing(cells, compliance, quarter) -> None:
+    kinds: dict[int, tuple] = {}     # per kind object: (its group, its period), read once
+    today = clock.today()
     for branch_id, result in compliance.items():
         for miss in result.missing:
-            first = miss.last - timedelta(days=6) if miss.kind.period == Period.WEEK else miss.last
-            key = (branch_id, group_of(miss.kind), _column_for(miss.kind, first, quarter))
-            cell = cells.get(key)
+            group_name, period = kinds.get(id(miss.kind)) or kinds.setdefault(
+                id(miss.kind), (group_of(miss.kind), miss.kind.period))
+            first = miss.last - timedelta(days=6) if period == Period.WEEK else miss.last
+            cell = cells.get((branch_id, group_name, _column_of(period, first)))
             if cell is None:
                 continue
             gap = miss.required - miss.held
             cell.short += gap
-            if not miss.still_open:
+            if miss.last < today:            # the period is over (Missing.still_open is False)
                 cell.overdue += gap

@@ -59,7 +59,7 @@ def _compliance(sheet, board) -> None:
     _header(sheet, ["支部", "会议类别", *[label for _, label, _ in matrix.columns]])
     for row in board.rows:
         for group in matrix.groups:
-            cells = [matrix.cell(row.branch.id, group, key) for key, _, _ in matrix.columns]
+            cells = matrix.row_cells(row.branch.id, group)
             sheet.append([row.branch.name, group, *[cell_text(c) for c in cells]])
             for index, cell in enumerate(cells):
                 if cell.state == "missing":

@@ -7,8 +7,9 @@ disclosures (commitment alerts) and ratings (stars distribution, when that featu
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -34,6 +35,10 @@ from .compliance import Matrix, compliance_matrix
 from .models import SupervisoryNote
 
 TREND_MONTHS = 6
+# The dashboard's tabs (?section=): key -> label. The print view and the workbook hold all.
+SECTIONS = {"overview": "总览", "meetings": "开会", "opinions": "意见", "commitments": "承诺",
+            "stars": "星级"}
+DEFAULT_SECTION = "overview"
 NOTE_MAX = 500
 
 
@@ -88,17 +93,46 @@ def stars_distribution(org_ids, year: int) -> dict[int, dict[int, int]]:
 
 
 # ---- the dashboard ------------------------------------------------------------------------------
-@dataclass
 class BranchRow:
-    branch: Organization
-    replies: dict                       # opinions.stats entry for the quarter
-    open_now: int
-    overdue_now: int
-    alerts: list[CommitmentAlert]
-    open_commitments: int
-    attendance: Counts
-    stars: dict[int, int]
-    score: score.Score | None = None
+    """One branch's line of the dashboard: each figure read from the board's part that holds
+    it (computed for all branches at once, when first asked for)."""
+
+    def __init__(self, board: "Dashboard", branch: Organization):
+        self.board, self.branch = board, branch
+
+    @property
+    def replies(self) -> dict:                     # opinions.stats entry for the quarter
+        return self.board.reply_stats[self.branch.id]
+
+    @property
+    def open_now(self) -> int:
+        return self.board.open_opinions[0].get(self.branch.id, 0)
+
+    @property
+    def overdue_now(self) -> int:
+        return self.board.open_opinions[1].get(self.branch.id, 0)
+
+    @property
+    def alerts(self) -> list[CommitmentAlert]:
+        return self.board.commitments[1].get(self.branch.id, [])
+
+    @property
+    def open_commitments(self) -> int:
+        return self.board.commitments[0].get(self.branch.id, 0)
+
+    @cached_property
+    def attendance(self) -> Counts:
+        board = self.board
+        return _sum_counts(board.monthly, self.branch.id,
+                           [m.key for m in board.trend if _in(m, board.quarter)])
+
+    @cached_property
+    def score(self) -> score.Score:
+        return score.branch_score(score_parts(self, self.board.matrix), self.board.weights)
+
+    @property
+    def stars(self) -> dict[int, int]:
+        return self.board.stars.get(self.branch.id, {})
 
     @property
     def overdue_alerts(self) -> int:
@@ -116,63 +150,107 @@ class Trend:
     cells: list[tuple[str, Counts]]
 
 
-@dataclass
 class Dashboard:
-    town: Organization
-    quarter: PeriodRange
-    rows: list[BranchRow]
-    matrix: Matrix
-    escalated: list[Opinion]
-    notes: dict[int, list[SupervisoryNote]]
-    trend_labels: list[str]
-    attendance_trends: list[Trend]
-    reply_trend: charts.LineChart
-    reply_trend_cells: list[tuple[str, int, int, int | None]]
-    weights: dict[str, float]
-    formula: str
-    stars_year: int
-    stars_published: bool = False
-    praise_min: int = score.DEFAULT_PRAISE_MIN_STARS
-    help_max: int = score.DEFAULT_HELP_MAX_STARS
-    praise: list[BranchRow] = field(default_factory=list)
-    help: list[BranchRow] = field(default_factory=list)
+    """The figures of one town and quarter. Each part is computed when first used, in a fixed
+    number of queries whatever the number of branches: a tab of the screen pays only for what
+    it shows; the print view and the workbook use every part."""
+
+    def __init__(self, town: Organization, quarter: PeriodRange):
+        self.town, self.quarter = town, quarter
+        self.trend = trend_months(quarter)
+        self.trend_labels = [f"{m.first.month}月" for m in self.trend]
+        self.weights = score.weights()
+        self.formula = score.formula_text(self.weights)
+        self.stars_year = quarter.first.year
+        self.praise_min, self.help_max = score.praise_min_stars(), score.help_max_stars()
+
+    @cached_property
+    def _orgs(self) -> tuple[list[Organization], list[Organization]]:
+        return branches_and_groups(self.town)
+
+    @property
+    def branches(self) -> list[Organization]:
+        return self._orgs[0]
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return [b.id for b in self.branches]
+
+    @cached_property
+    def monthly(self) -> dict[tuple[int, str], Counts]:
+        return attendance_by_month(self.ids, self.trend)
+
+    @cached_property
+    def matrix(self) -> Matrix:
+        quarter = self.quarter
+        # one query of held meetings serves the matrix and its compliance (+-6 days)
+        meetings = held_meeting_days(self.ids, quarter.first - timedelta(days=6),
+                                     quarter.last + timedelta(days=6))
+        return compliance_matrix(self.ids, quarter, branches=self.branches, groups=self._orgs[1],
+                                 kinds=_active_kinds(), meetings=meetings)
+
+    @cached_property
+    def rows(self) -> list[BranchRow]:
+        return [BranchRow(self, b) for b in self.branches]
+
+    @cached_property
+    def reply_stats(self) -> dict[int, dict]:
+        return village_reply_stats(self.ids, self.quarter.first, self.quarter.last)
+
+    @cached_property
+    def open_opinions(self) -> tuple[dict[int, int], dict[int, int]]:
+        return open_opinion_counts(self.ids)
+
+    @cached_property
+    def commitments(self) -> tuple[dict[int, int], dict[int, list[CommitmentAlert]]]:
+        open_commitments, alerts = commitment_figures(self.ids)
+        return open_commitments, _alerts_by_branch(alerts)
+
+    @cached_property
+    def praise(self) -> list[BranchRow]:
+        return sorted((r for r in self.rows if r.score.stars >= self.praise_min),
+                      key=lambda r: -r.score.value)
+
+    @cached_property
+    def help(self) -> list[BranchRow]:
+        return sorted((r for r in self.rows if r.score.stars <= self.help_max),
+                      key=lambda r: r.score.value)
+
+    @cached_property
+    def stars(self) -> dict[int, dict[int, int]]:
+        return stars_distribution(self.ids, self.stars_year)
+
+    @property
+    def stars_published(self) -> bool:
+        return bool(self.stars)
+
+    @cached_property
+    def escalated(self) -> list[Opinion]:
+        return escalated_opinions(self.town)
+
+    @cached_property
+    def notes(self) -> dict[int, list[SupervisoryNote]]:
+        return notes_for([o.id for o in self.escalated])
+
+    @cached_property
+    def attendance_trends(self) -> list[Trend]:
+        return _attendance_trends(self.branches, self.monthly, self.trend)
+
+    @cached_property
+    def _reply_trend(self):
+        return _reply_trend(self.trend, monthly_on_time(self.ids, self.trend))
+
+    @property
+    def reply_trend(self) -> charts.LineChart:
+        return self._reply_trend[0]
+
+    @property
+    def reply_trend_cells(self) -> list[tuple[str, int, int, int | None]]:
+        return self._reply_trend[1]
 
 
 def dashboard(town: Organization, quarter: PeriodRange) -> Dashboard:
-    branches, groups = branches_and_groups(town)
-    ids = [b.id for b in branches]
-    trend = trend_months(quarter)
-    # one query of held meetings serves the quarter's matrix and its compliance (+-6 days)
-    meetings = held_meeting_days(ids, quarter.first - timedelta(days=6),
-                                 quarter.last + timedelta(days=6))
-    monthly = attendance_by_month(ids, trend)
-    stats = village_reply_stats(ids, quarter.first, quarter.last)
-    open_now, overdue_now = open_opinion_counts(ids)
-    open_commitments, alert_list = commitment_figures(ids)
-    alerts = _alerts_by_branch(alert_list)
-    stars = stars_distribution(ids, quarter.first.year)
-    rows = [BranchRow(b, stats[b.id], open_now.get(b.id, 0), overdue_now.get(b.id, 0),
-                      alerts.get(b.id, []), open_commitments.get(b.id, 0),
-                      _sum_counts(monthly, b.id, [m.key for m in trend if _in(m, quarter)]),
-                      stars.get(b.id, {}))
-                for b in branches]
-    matrix = compliance_matrix(ids, quarter, branches=branches, groups=groups,
-                               kinds=_active_kinds(), meetings=meetings)
-    w = score.weights()
-    for row in rows:
-        row.score = score.branch_score(score_parts(row, matrix), w)
-    escalated = escalated_opinions(town)
-    board = Dashboard(
-        town, quarter, rows, matrix, escalated, notes_for([o.id for o in escalated]),
-        [f"{m.first.month}月" for m in trend], _attendance_trends(branches, monthly, trend),
-        *_reply_trend(trend, monthly_on_time(ids, trend)), weights=w, formula=score.formula_text(w),
-        stars_year=quarter.first.year, stars_published=bool(stars))
-    board.praise_min, board.help_max = score.praise_min_stars(), score.help_max_stars()
-    board.praise = [r for r in rows if r.score.stars >= board.praise_min]
-    board.help = [r for r in rows if r.score.stars <= board.help_max]
-    board.praise.sort(key=lambda r: -r.score.value)
-    board.help.sort(key=lambda r: r.score.value)
-    return board
+    return Dashboard(town, quarter)
 
 
 def _active_kinds() -> list[MeetingKind]:

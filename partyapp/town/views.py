@@ -46,8 +46,14 @@ def index():
 
 @bp.get("/<int:town_id>/")
 def dashboard(town_id):
+    """One tab of the dashboard (?section=): a phone shows one part at a time, and only that
+    part's figures are computed."""
     town = _town(town_id)
-    return render_template("town/dashboard.html", board=_board(town),
+    section = request.args.get("section", "")
+    if section not in services.SECTIONS:
+        section = services.DEFAULT_SECTION
+    return render_template("town/dashboard.html", board=_board(town), section=section,
+                           sections=services.SECTIONS,
                            quarters=services.quarter_choices(clock.today()),
                            warnings=calendar_warnings())
 
