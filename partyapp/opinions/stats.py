@@ -3,11 +3,13 @@ per village, for the public page and the town dashboard. Each call is one query.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, literal_column, select
 
 from .. import clock
 from ..extensions import db
+from ..localday import local_day
 from .models import Opinion, Rating
 
 MIN_OPINIONS_FOR_FIGURES = 5
@@ -36,24 +38,33 @@ def village_reply_stats(org_ids, start: date, end: date) -> dict[int, dict]:
 def _reply_groups(org_ids, start: date, end: date) -> list:
     """(branch, working days to the first reply or None, opinions, escalated, rated, satisfied,
     on time, late, open past due) per group of opinions received between start and end."""
-    now = clock.now()
+    return db.session.execute(_reply_groups_statement(), {
+        "org_ids": list(org_ids), "now": clock.now(), "start": clock.local_datetime(start),
+        "end": clock.local_datetime(end + timedelta(days=1))}).all()
+
+
+@cache
+def _reply_groups_statement():
+    """Built once: only the bound values change from call to call (the dashboard and the public
+    page ask often, and building the expression costs as much as running it)."""
     replied = Opinion.first_replied_at.is_not(None)
     rated = and_(Opinion.first_rating.is_not(None), Opinion.first_rating != "")
+    moment = Opinion.received_at.type
 
     def count(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    return db.session.execute(select(
+    return (select(
         Opinion.branch_id, Opinion.first_reply_days, func.count(),
         count(Opinion.escalated_at.is_not(None)), count(rated),
         count(and_(rated, Opinion.first_rating != Rating.BAD)),
         count(and_(replied, Opinion.first_replied_at <= Opinion.first_due_at)),
         count(and_(replied, Opinion.first_replied_at > Opinion.first_due_at)),
-        count(and_(~replied, Opinion.first_due_at < now)))
-        .where(Opinion.branch_id.in_(list(org_ids)),
-               Opinion.received_at >= clock.local_datetime(start),
-               Opinion.received_at < clock.local_datetime(end + timedelta(days=1)))
-        .group_by(Opinion.branch_id, Opinion.first_reply_days)).all()
+        count(and_(~replied, Opinion.first_due_at < bindparam("now", type_=moment))))
+        .where(Opinion.branch_id.in_(bindparam("org_ids", expanding=True)),
+               Opinion.received_at >= bindparam("start", type_=moment),
+               Opinion.received_at < bindparam("end", type_=moment))
+        .group_by(Opinion.branch_id, Opinion.first_reply_days))
 
 
 def _empty_stats() -> dict:
@@ -111,22 +122,30 @@ def public_figures(branch_id: int, on: date | None = None) -> dict | None:
 
 def monthly_on_time(org_ids, months) -> list[tuple[int, int]]:
     """Town-wide (on time, decided) per month for the trend chart, counted in the database:
-    one grouped query over the whole span, each opinion bucketed by the local month of its
+    one grouped query over the whole span, each opinion counted in the local month of its
     receipt. Decided = replied, or still open past its first due time."""
     if not months:
         return []
-    starts = [clock.local_datetime(m.first) for m in months]
-    end = clock.local_datetime(months[-1].last + timedelta(days=1))
-    bucket = case(*[(Opinion.received_at < start, i - 1)
-                    for i, start in enumerate(starts[1:], start=1)], else_=len(months) - 1)
+    rows = db.session.execute(_monthly_statement(), {
+        "org_ids": list(org_ids), "now": clock.now(),
+        "start": clock.local_datetime(months[0].first),
+        "end": clock.local_datetime(months[-1].last + timedelta(days=1))})
+    counts = {month: (int(ok or 0), int(total or 0)) for month, ok, total in rows}
+    return [counts.get(m.key, (0, 0)) for m in months]
+
+
+@cache
+def _monthly_statement():
     replied = Opinion.first_replied_at.is_not(None)
+    moment = Opinion.received_at.type
+    # "YYYY-MM" of the local day; literal bounds keep GROUP BY equal to the select on PostgreSQL
+    month = func.substr(local_day(Opinion.received_at), literal_column("1"), literal_column("7"))
     on_time = func.sum(case((and_(replied, Opinion.first_replied_at <= Opinion.first_due_at), 1),
                             else_=0))
-    decided = func.sum(case((replied, 1), (Opinion.first_due_at < clock.now(), 1), else_=0))
-    rows = db.session.execute(
-        select(bucket.label("bucket"), on_time, decided)
-        .where(Opinion.branch_id.in_(list(org_ids)), Opinion.received_at >= starts[0],
-               Opinion.received_at < end)
-        .group_by("bucket"))
-    counts = {bucket: (int(ok or 0), int(total or 0)) for bucket, ok, total in rows}
-    return [counts.get(i, (0, 0)) for i in range(len(months))]
+    decided = func.sum(case((replied, 1),
+                            (Opinion.first_due_at < bindparam("now", type_=moment), 1), else_=0))
+    return (select(month, on_time, decided)
+            .where(Opinion.branch_id.in_(bindparam("org_ids", expanding=True)),
+                   Opinion.received_at >= bindparam("start", type_=moment),
+                   Opinion.received_at < bindparam("end", type_=moment))
+            .group_by(month))
