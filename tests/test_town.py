@@ -370,3 +370,15 @@ def test_the_town_admin_is_asked_to_supervise_until_a_note_is_added(town, client
     client.post(f"/town/{town.town.id}/opinions/{town.overdue.id}/note", data={"text": "请办理"})
     assert services.todo_items(town.admin) == []
     assert services.todo_items(town.s) == []
+
+
+def test_chart_svg_escapes_names_and_draws_only_known_points():
+    from partyapp.town import charts
+
+    chart = charts.line_chart('东村<script>alert(1)</script>出勤率', ["10月", "11月", "12月"],
+                              [None, 50, 100])
+    svg = str(charts.svg(chart, "att-3"))
+    assert "<script>" not in svg and "东村&lt;script&gt;" in svg
+    assert svg.count("<circle") == 2                          # no dot where there is no data
+    assert "10月 无数据，11月 50%，12月 100%" in svg              # the description says it all
+    assert svg.startswith('<svg class="town-chart"') and svg.endswith("</svg>")

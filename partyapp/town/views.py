@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Organization, OrgKind
 from ..opinions.models import Opinion
 from ..workcalendar import calendar_warnings
-from . import bp, report, services
+from . import bp, charts, report, services
 from .forms import NoteForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,3 +98,4 @@ def opinion_supervision(opinion):
 
 
 bp.add_app_template_global(opinion_supervision, "town_supervision")
+bp.add_app_template_global(charts.svg, "town_chart_svg")
