@@ -5,7 +5,9 @@ For each page: p95 of 30 timed requests (after 3 untimed) and the SQL statements
 sends. query_growth is the largest ratio county/demo of a page's statement count (1 = the
 page does the same work whatever the size). The last line printed is JSON:
 {"pages": n, "worst_p95_ms": x, "worst_queries": q, "query_growth": g}.
-Targets: worst p95 < 50 ms, worst queries <= 15, growth 1.
+Targets: worst p95 < 50 ms, worst queries <= 15, growth 1. Excel downloads (the ledger and the
+town's quarterly workbook) are measured too but reported apart ("downloads_worst_p95_ms"): a
+file is not a screen, and most of its time is openpyxl writing the workbook.
 
     .venv/bin/python bench/pages.py            # builds both databases in a temp folder
     .venv/bin/python bench/pages.py --keep DIR # reuse/keep them in DIR
@@ -69,15 +71,21 @@ PAGES = [
     ("town people", "org.town_people", ADMIN, lambda c: {"town_id": c["town"]}),
     # Town dashboard and star rating.
     ("town dashboard", "town.dashboard", ADMIN, lambda c: {"town_id": c["town"]}),
+    *[(f"town tab {key}", "town.dashboard", ADMIN,
+       lambda c, key=key: {"town_id": c["town"], "section": key})
+      for key in ("meetings", "opinions", "commitments", "stars")],
     ("town stars", "ratings.town", ADMIN, lambda c: {"town_id": c["town"]}),
     ("my stars", "ratings.mine", MEMBER, lambda c: {}),
     ("branch rating", "ratings.branch", SECRETARY, _branch),
+    # Downloads: Excel workbooks, reported apart from the pages (a file, not a screen).
+    ("ledger workbook", "meetings.ledger_export", SECRETARY, _branch),
 ]
 
 
 # Blueprints merged later are also walked automatically: each GET page of theirs whose URL needs
 # at most a town, branch or village is measured as this role (unless PAGES already has it).
 AUTO = {"town": ADMIN, "ratings": SECRETARY}
+DOWNLOADS = (".xlsx",)        # files, not screens: their figures are reported apart
 REDIRECTS = {"town.index"}   # sends the admin on to their town's dashboard (measured above)
 AUTO_PARAMS = {"town_id": lambda c: c["town"], "branch_id": lambda c: c["branch"],
                "org_id": lambda c: c["branch"], "slug": lambda c: VILLAGE}
@@ -143,7 +151,7 @@ def measure(url: str) -> tuple[dict, list[str]]:
     from flask import url_for
     from sqlalchemy import event, select
 
-    from partyapp import create_app
+    from partyapp import create_app, freeze_heap
     from partyapp.extensions import db, limiter
     from partyapp.models import Person
 
@@ -152,6 +160,7 @@ def measure(url: str) -> tuple[dict, list[str]]:
     limiter.enabled = False
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     ctx = context(app)
+    freeze_heap()     # as app.py does in every worker
     statements: list[str] = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute",
@@ -206,12 +215,18 @@ def main() -> dict:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     if skipped:
         print("not in the URL map (skipped):", ", ".join(skipped))
-    both = list(demo.values()) + list(county.values())
-    return {"pages": len(demo),
+    pages = [k for k in demo if not demo[k]["path"].endswith(DOWNLOADS)]
+    downloads = [k for k in demo if k not in pages]
+    both = [r[k] for r in (demo, county) for k in pages]
+    files = [r[k] for r in (demo, county) for k in downloads]
+    return {"pages": len(pages),
             "worst_p95_ms": max(r["p95_ms"] for r in both),
             "worst_queries": max(r["queries"] for r in both),
             "query_growth": round(max(county[k]["queries"] / max(demo[k]["queries"], 1)
-                                      for k in demo), 2)}
+                                      for k in demo), 2),
+            "downloads": len(downloads),
+            "downloads_worst_p95_ms": max((r["p95_ms"] for r in files), default=None),
+            "downloads_worst_queries": max((r["queries"] for r in files), default=None)}
 
 
 if __name__ == "__main__":
