@@ -134,9 +134,14 @@ class MeetingAttendee(db.Model):
     __tablename__ = "meeting_attendee"
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
                                             primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
 
     person: Mapped[Person] = relationship()
+
+
+# A person's meetings, carrying the meeting id: attendance per person (the star rating, the
+# member pages) reads this index alone instead of a row per meeting ever planned for them.
+Index("ix_meeting_attendee_person_meeting", MeetingAttendee.person_id, MeetingAttendee.meeting_id)
 
 
 class CheckInMethod:

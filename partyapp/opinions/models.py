@@ -106,6 +106,10 @@ Index("ix_opinion_branch_figures", Opinion.branch_id, Opinion.received_at,
       Opinion.escalated_at, Opinion.first_rating)
 # Covers the daily digest's per-branch counts of open opinions.
 Index("ix_opinion_open_branch", Opinion.status, Opinion.branch_id, Opinion.due_at)
+# An assignee's opinions by first deadline, with the first reply: the star rating's "answered
+# on time" figure for the 两委 members reads the index alone.
+Index("ix_opinion_assignee_due", Opinion.assignee_id, Opinion.first_due_at,
+      Opinion.first_replied_at)
 
 
 class OpinionPhoto(db.Model):
