@@ -50,12 +50,13 @@ STAR_LABELS = {0: "不合格", 1: "一星", 2: "二星", 3: "三星", 4: "四星
 # ---- rubric -----------------------------------------------------------------------------------
 def find_rubric(branch: Organization, year: int) -> Rubric | None:
     """The branch's rubric for the year, else the town's default, with its items and
-    thresholds (one query: a rubric has a handful of each)."""
-    rows = db.session.scalars(
+    thresholds (one query: a rubric has a handful of each). Only the chosen rubric is joined
+    to its items and thresholds — the other one would multiply the rows for nothing."""
+    own_first = case((Rubric.org_id == branch.id, 0), else_=1)
+    return db.session.scalars(
         select(Rubric).where(Rubric.org_id.in_([branch.id, branch.town_id]), Rubric.year == year)
-        .options(joinedload(Rubric.items), joinedload(Rubric.thresholds))).unique().all()
-    by_org = {rubric.org_id: rubric for rubric in rows}
-    return by_org.get(branch.id) or by_org.get(branch.town_id)
+        .order_by(own_first).limit(1)
+        .options(joinedload(Rubric.items), joinedload(Rubric.thresholds))).unique().first()
 
 
 def ensure_town_default(town_id: int, year: int) -> Rubric:
@@ -244,10 +245,31 @@ class MemberScore:
         return STAR_LABELS[self.stars]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A rubric item's settings as plain values. Read once per page: ORM attribute reads,
+    repeated for every member and item (a hundred members × seven items), cost more than the
+    arithmetic."""
+
+    item: RubricItem
+    id: int
+    kind: str
+    source: str | None
+    max_points: int
+    points_per_unit: float | None
+
+    @classmethod
+    def of(cls, item: RubricItem) -> Rule:
+        return cls(item, item.id, item.kind, item.source, item.max_points, item.points_per_unit)
+
+
 @dataclass
 class Records:
     """Everything the scores of a set of members are computed from."""
 
+    rules: list[Rule]
+    base: int
+    thresholds: list[tuple[int, int]]   # (min_score, stars)
     year: int
     committee: set
     attendance: dict
@@ -276,6 +298,8 @@ def load_records(branch: Organization, rubric: Rubric, people, year: int,
         Exemption.revoked_at.is_(None)))}
     committee = committee_ids(branch) if committee is None else committee
     return Records(
+        rules=[Rule.of(item) for item in rubric.items], base=rubric.base_score,
+        thresholds=[(t.min_score, t.stars) for t in rubric.thresholds],
         year=year, committee=committee,
         attendance=attendance_summary(ids, date(year, 1, 1), date(year, 12, 31)),
         commitments=commitments_kept(ids, year),
@@ -285,27 +309,29 @@ def load_records(branch: Organization, rubric: Rubric, people, year: int,
         entries=entries, exemptions=exemptions)
 
 
-def score_member(person: Person, rubric: Rubric, records: Records) -> MemberScore:
-    items = [score_item(item, person, records) for item in rubric.items]
-    total = round(rubric.base_score + sum(i.points for i in items), 1)
-    return MemberScore(person, rubric.base_score, items, total, stars_for(total, rubric.thresholds))
+def score_member(person: Person, records: Records) -> MemberScore:
+    pid = person.id
+    items = [score_item(rule, pid, records) for rule in records.rules]
+    total = round(records.base + sum(i.points for i in items), 1)
+    stars = max((stars for low, stars in records.thresholds if total >= low), default=0)
+    return MemberScore(person, records.base, items, total, stars)
 
 
-def score_item(item: RubricItem, person: Person, records: Records) -> ItemScore:
-    key = (item.id, person.id)
+def score_item(rule: Rule, pid: int, records: Records) -> ItemScore:
+    key = (rule.id, pid)
     exemption = records.exemptions.get(key)
-    if exemption is not None and item.kind != ItemKind.DEDUCTION:
-        return ItemScore(item, float(item.max_points),
+    if exemption is not None and rule.kind != ItemKind.DEDUCTION:
+        return ItemScore(rule.item, float(rule.max_points),
                          f"经支部决定免于考核（{exemption.decision_text}），按满分计", exemption)
-    if item.kind == ItemKind.AUTO:
-        points, detail = AUTO_RULES[item.source](item, person.id, records)
-        return ItemScore(item, round(points, 1), detail)
+    if rule.kind == ItemKind.AUTO:
+        points, detail = AUTO_RULES[rule.source](rule, pid, records)
+        return ItemScore(rule.item, round(points, 1), detail)
     entries = records.entries.get(key, [])
-    total = min(item.max_points, sum(e.points for e in entries))
-    if item.kind == ItemKind.DEDUCTION:
+    total = min(rule.max_points, sum(e.points for e in entries))
+    if rule.kind == ItemKind.DEDUCTION:
         detail = f"扣分 {len(entries)} 项" if entries else "无扣分"
-        return ItemScore(item, -float(total) if total else 0.0, detail, entries=entries)
-    return ItemScore(item, float(total), f"评分 {len(entries)} 项" if entries else "暂无评分",
+        return ItemScore(rule.item, -float(total) if total else 0.0, detail, entries=entries)
+    return ItemScore(rule.item, float(total), f"评分 {len(entries)} 项" if entries else "暂无评分",
                      entries=entries)
 
 
@@ -366,4 +392,4 @@ def branch_scores(branch: Organization, year: int, people=None) -> tuple[Rubric 
     if rubric is None or not people:
         return rubric, []
     records = load_records(branch, rubric, people, year, committee)
-    return rubric, [score_member(person, rubric, records) for person in people]
+    return rubric, [score_member(person, records) for person in people]
