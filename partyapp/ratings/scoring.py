@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -128,8 +129,9 @@ def _active():
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
 
 
-def _members_query(branch: Organization):
-    return (select(Person).join(Membership, Membership.person_id == Person.id)
+def _members_query(branch: Organization, *columns):
+    """The branch's members (whole Person rows unless `columns` are given), pinyin order."""
+    return (select(*(columns or (Person,))).join(Membership, Membership.person_id == Person.id)
             .join(Membership.org)
             .where(Organization.path.startswith(branch.path), Membership.role.in_(MEMBER_ROLES),
                    _active(), Person.active, Person.party_status.is_not(None))
@@ -151,11 +153,22 @@ def committee_ids(branch: Organization) -> set[int]:
     return set(db.session.scalars(_committee_query(branch)))
 
 
-def members_and_committee(branch: Organization) -> tuple[list[Person], set[int]]:
-    """branch_members and committee_ids in one query (each member with a 两委 flag)."""
+class Member(NamedTuple):
+    """A member as the overview lists them: the overview needs no more than the id and name,
+    and whole Person rows for every member cost more than the query itself."""
+
+    id: int
+    name: str
+
+
+def members_and_committee(branch: Organization) -> tuple[list[Member], set[int]]:
+    """branch_members (as Member rows) and committee_ids in one query (each with a 两委 flag).
+    name_pinyin is selected because SELECT DISTINCT must carry what it is ordered by."""
     is_committee = Person.id.in_(_committee_query(branch).scalar_subquery())
-    rows = db.session.execute(_members_query(branch).add_columns(is_committee)).all()
-    return [person for person, _ in rows], {person.id for person, flag in rows if flag}
+    rows = db.session.execute(_members_query(
+        branch, Person.id, Person.name, Person.name_pinyin, is_committee)).all()
+    return [Member(pid, name) for pid, name, _, _ in rows], {
+        pid for pid, _, _, flag in rows if flag}
 
 
 # ---- figures from the records (one grouped query each) ------------------------------------------
@@ -234,7 +247,7 @@ class ItemScore:
 
 @dataclass
 class MemberScore:
-    person: Person
+    person: Person | Member
     base: int
     items: list[ItemScore]
     total: float
@@ -309,7 +322,7 @@ def load_records(branch: Organization, rubric: Rubric, people, year: int,
         entries=entries, exemptions=exemptions)
 
 
-def score_member(person: Person, records: Records) -> MemberScore:
+def score_member(person: Person | Member, records: Records) -> MemberScore:
     pid = person.id
     items = [score_item(rule, pid, records) for rule in records.rules]
     total = round(records.base + sum(i.points for i in items), 1)
@@ -384,7 +397,8 @@ AUTO_RULES = {Source.ATTENDANCE: _attendance, Source.COMMITMENTS: _commitments,
 
 
 def branch_scores(branch: Organization, year: int, people=None) -> tuple[Rubric | None, list]:
-    """Every member's score (pinyin order), or only `people`'s."""
+    """Every member's score (pinyin order; each score's person is then a Member: id and
+    name), or only `people`'s."""
     rubric = find_rubric(branch, year)
     committee = None
     if people is None:

@@ -77,11 +77,20 @@ def branch(branch_id):
     year = _year()
     rubric, scores = scoring.branch_scores(branch, year)
     return render_template("ratings/branch.html", branch=branch, year=year, rubric=rubric,
-                           scores=scores, rounds=evaluation.branch_rounds(branch.id),
+                           scores=scores, member_url=_member_url(branch, year),
+                           rounds=evaluation.branch_rounds(branch.id),
                            publication=notice.latest_publication(branch.id, year),
                            round_form=RoundForm(year=year, quarter=(clock.today().month + 2) // 3),
                            publish_form=PublishForm(year=year),
                            can_manage=authz.can(current_user, "rating.manage", branch))
+
+
+def _member_url(branch, year):
+    """person id -> that member's page. url_for once: the addresses differ only in the id, and
+    a url_for per member was a third of the overview's rendering."""
+    sample = url_for(".member", branch_id=branch.id, person_id=0, year=year)
+    head, _, tail = sample.rpartition("/m/0")
+    return lambda person_id: f"{head}/m/{person_id}{tail}"
 
 
 @bp.get("/b/<int:branch_id>/m/<int:person_id>")
