@@ -216,3 +216,65 @@ def test_my_page_lists_my_commitments(world, client, login):
     assert "我的承诺（亮承诺）" in html and "义务清扫公园" in html
     login(world.recorder)
     assert "我的承诺（亮承诺）" not in client.get("/me").get_data(as_text=True)
+
+
+# ---- a phone gets the commitment cards a page at a time; the poster keeps every one ---------
+def make_many_commitments(world, n):
+    """n commitments due on consecutive days (so in a known order), every one with progress."""
+    from datetime import timedelta
+
+    made = []
+    for i in range(n):
+        owner = world.member if i % 2 else world.secretary
+        c = make_commitment(world.branch, owner, title=f"第{i + 1:02d}项承诺",
+                            due_on=date(2026, 12, 1) + timedelta(days=i))
+        commitment_service.add_progress(owner, c, f"第{i + 1:02d}项的进展", 30, "in_progress")
+        made.append(c)
+    db.session.commit()
+    return made
+
+
+def cards_of(html: str) -> list[str]:
+    return re.findall(r'<h3 class="commitment__title">([^<]+)</h3>', html)
+
+
+def test_the_commitments_tab_shows_twenty_cards_and_a_more_link(world, client):
+    make_many_commitments(world, 25)
+    html = client.get("/v/jia1/commitments").get_data(as_text=True)
+    assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(1, 21)]
+    assert "第01项的进展" in html and "第21项的进展" not in html      # history of shown cards only
+    more = re.search(r'<div class="more no-print" id="more-commitments">\s*<a [^>]*'
+                     r'href="([^"]+)" hx-get="([^"]+)" hx-target="#more-commitments" '
+                     r'hx-swap="outerHTML">显示更多承诺（还有 5 项）</a>', html)
+    assert more and more.group(1) == more.group(2) == "/v/jia1/commitments?page=2"
+    poster = html[html.index('<table class="poster-table">'):html.index("</table>")]
+    assert all(f"第{i:02d}项承诺" in poster for i in range(1, 26))   # the printed poster: all
+
+
+def test_htmx_more_brings_only_the_next_cards(world, client):
+    make_many_commitments(world, 25)
+    response = client.get("/v/jia1/commitments?page=2", headers={
+        "HX-Request": "true", "HX-Target": "more-commitments"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html and "poster-table" not in html
+    assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(21, 26)]
+    assert "第25项的进展" in html and "more-commitments" not in html   # the last page: no more
+
+
+def test_the_next_page_without_script_is_a_whole_page(world, client):
+    make_many_commitments(world, 25)
+    html = client.get("/v/jia1/commitments?page=2").get_data(as_text=True)
+    assert "<html" in html and cards_of(html) == [f"第{i:02d}项承诺" for i in range(21, 26)]
+    assert 'href="/v/jia1/commitments">‹ 从第一项看起</a>' in html
+    assert cards_of(client.get("/v/jia1/commitments?page=99").get_data(as_text=True)) == \
+        cards_of(html)                                               # past the end: the last page
+    assert cards_of(client.get("/v/jia1/commitments?page=x").get_data(as_text=True))[0] == \
+        "第01项承诺"
+
+
+def test_more_keeps_the_person_filter(world, client):
+    make_many_commitments(world, 50)
+    html = client.get(f"/v/jia1/commitments?person={world.member.id}").get_data(as_text=True)
+    assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(2, 41, 2)]
+    assert f'href="/v/jia1/commitments?person={world.member.id}&amp;page=2"' in html
+    assert "还有 5 项" in html

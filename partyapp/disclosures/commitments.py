@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, null, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, clock
 from ..extensions import db
 from ..models import Person
-from .models import (Assessment, Commitment, CommitmentAsk, CommitmentKind, CommitmentStatus,
-                     CommitmentUpdate, Verdict)
+from .models import (Assessment, Commitment, CommitmentAsk, CommitmentKind, CommitmentLabels,
+                     CommitmentStatus, CommitmentUpdate, Verdict)
 
 
 class CommitmentError(ValueError):
@@ -126,10 +126,64 @@ def assessments_of(commitment_ids) -> dict[int, list[Assessment]]:
 
 def is_stale(commitment: Commitment, now: datetime | None = None) -> bool:
     """No progress update for over a month (open commitments only)."""
-    if not commitment.is_open:
-        return False
-    last = commitment.progress_at or commitment.created_at
-    return last < one_month_before(now or clock.now())
+    return _stale(commitment, one_month_before(now or clock.now()))
+
+
+def _stale(commitment, cutoff: datetime) -> bool:
+    return commitment.is_open and commitment.last_progress_at < cutoff
+
+
+# ---- the public poster -------------------------------------------------------------------------
+@dataclass(slots=True)
+class PosterLine(CommitmentLabels):
+    """A commitment as the public poster table, the person filter and the stale marks read it:
+    plain columns, without the text bodies and the progress history."""
+
+    id: int
+    owner_id: int
+    owner_name: str
+    owner_pinyin: str
+    kind: str
+    title: str
+    target: str
+    due_on: date
+    status: str
+    percent: int
+    last_progress_at: datetime
+    updated_at: datetime
+
+
+def poster_lines(branch_id: int) -> list[PosterLine]:
+    """Every commitment of the branch, in due order, as plain rows (one query). The poster
+    lists them all; as ORM objects with their history they cost several times more."""
+    rows = db.session.execute(
+        select(Commitment.id, Commitment.owner_id, Person.name, Person.name_pinyin,
+               Commitment.kind, Commitment.title, Commitment.target, Commitment.due_on,
+               Commitment.status, Commitment.percent,
+               func.coalesce(Commitment.progress_at, Commitment.created_at),
+               Commitment.updated_at)
+        .join(Person, Person.id == Commitment.owner_id)
+        .where(Commitment.branch_id == branch_id).order_by(Commitment.due_on, Commitment.id))
+    return [PosterLine(*row) for row in rows]
+
+
+def stale_ids(commitments, now: datetime | None = None) -> set[int]:
+    """Ids of the open ones without a progress update for over a month."""
+    cutoff = one_month_before(now or clock.now())
+    return {c.id for c in commitments if _stale(c, cutoff)}
+
+
+def with_history(commitment_ids) -> list[Commitment]:
+    """These commitments in due order, each with its owner, decision and every progress update
+    (two queries): the cards of one public page."""
+    ids = list(commitment_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Commitment).where(Commitment.id.in_(ids))
+        .options(joinedload(Commitment.owner), joinedload(Commitment.decision),
+                 selectinload(Commitment.updates))
+        .order_by(Commitment.due_on, Commitment.id)))
 
 
 # ---- 一月一督查 --------------------------------------------------------------------------------

@@ -40,7 +40,34 @@ class CommitmentStatus:
     OPEN = (NOT_STARTED, IN_PROGRESS, BLOCKED)
 
 
-class Commitment(db.Model):
+class CommitmentLabels:
+    """What a commitment's kind and status read as, for the model and for the plain rows the
+    public poster reads (disclosures.commitments.PosterLine). Needs `kind` and `status`."""
+
+    __slots__ = ()
+
+    @property
+    def kind_label(self) -> str:
+        return CommitmentKind.LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return CommitmentStatus.LABELS.get(self.status, self.status)
+
+    @property
+    def status_symbol(self) -> str:
+        return CommitmentStatus.SYMBOLS.get(self.status, "")
+
+    @property
+    def status_tag(self) -> str:
+        return CommitmentStatus.TAGS.get(self.status, "muted")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in CommitmentStatus.OPEN
+
+
+class Commitment(CommitmentLabels, db.Model):
     """A promise made to the villagers (承诺事项), with its progress."""
 
     __tablename__ = "commitment"
@@ -67,24 +94,9 @@ class Commitment(db.Model):
         back_populates="commitment", order_by="CommitmentUpdate.at.desc()")
 
     @property
-    def kind_label(self) -> str:
-        return CommitmentKind.LABELS.get(self.kind, self.kind)
-
-    @property
-    def status_label(self) -> str:
-        return CommitmentStatus.LABELS.get(self.status, self.status)
-
-    @property
-    def status_symbol(self) -> str:
-        return CommitmentStatus.SYMBOLS.get(self.status, "")
-
-    @property
-    def status_tag(self) -> str:
-        return CommitmentStatus.TAGS.get(self.status, "muted")
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in CommitmentStatus.OPEN
+    def last_progress_at(self) -> datetime:
+        """The last progress update, else when the commitment was made."""
+        return self.progress_at or self.created_at
 
 
 class CommitmentUpdate(db.Model):

@@ -52,21 +52,44 @@ def _requested_person() -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+# Cards on one screen of the commitments tab; "显示更多" brings the next ones (htmx) in place.
+CARDS_PER_PAGE = 20
+
+
+def _requested_page(count: int) -> int:
+    """The ?page asked for, kept between the first and the last page of `count` cards."""
+    value = request.args.get("page", "")
+    page = int(value) if value.isdigit() and len(value) < 6 else 1
+    return max(1, min(page, (count + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE))
+
+
 def _commitments_tab(village) -> dict:
-    everything = commitment_service.branch_commitments([village.id])
-    owners = sorted({c.owner for c in everything}, key=lambda p: p.name_pinyin)
+    """The poster table lists every commitment (plain rows); a phone gets the cards, with the
+    progress history, one page at a time."""
+    lines = commitment_service.poster_lines(village.id)
     person_id = _requested_person()
-    shown = [c for c in everything if person_id is None or c.owner_id == person_id]
+    shown = [c for c in lines if person_id is None or c.owner_id == person_id]
+    page = _requested_page(len(shown))
+    first = (page - 1) * CARDS_PER_PAGE
+    on_page = shown[first:first + CARDS_PER_PAGE]
     closed = reviews.rounds_of([village.id], closed_only=True)
     latest_round = closed[0] if closed else None
     totals = reviews.aggregates([latest_round.id]) if latest_round else {}
-    now = clock.now()
     return dict(
-        commitments=shown, owners=owners, person_id=person_id,
-        stale_ids={c.id for c in shown if commitment_service.is_stale(c, now)},
+        commitments=shown, owners=_owners(lines), person_id=person_id,
+        cards=commitment_service.with_history(c.id for c in on_page), page=page,
+        remaining=len(shown) - first - len(on_page), per_page=CARDS_PER_PAGE,
+        stale_ids=commitment_service.stale_ids(shown, clock.now()),
         latest_round=latest_round,
         review_totals={cid: counts for (rid, cid), counts in totals.items()},
-        last_updated=max((c.updated_at for c in everything), default=None))
+        last_updated=max((c.updated_at for c in lines), default=None),
+        fragment=("disclosures/_commitment_cards.html", ("more-commitments",)))
+
+
+def _owners(lines) -> list[tuple[int, str]]:
+    """(id, name) of everyone with a commitment, in pinyin order (the person filter)."""
+    owners = {c.owner_id: (c.owner_pinyin, c.owner_name) for c in lines}
+    return [(pid, name) for pid, (_, name) in sorted(owners.items(), key=lambda o: (o[1][0], o[0]))]
 
 
 def _decisions_tab(village) -> dict:

@@ -1,6 +1,7 @@
 """/v/<slug>: the village's public page (承诺 · 决策 · 结果 · 意见), no log-in."""
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, url_for
 
+from ..web import render_page
 from . import bp, services
 
 
@@ -16,4 +17,7 @@ def tab(slug, tab):
         abort(404)
     context = services.tab_context(tab, village)
     template = context.pop("template", "public/tab_placeholder.html")
-    return render_template(template, village=village, tab=tab, tabs=services.TABS, **context)
+    # A tab may offer a part of itself that htmx fetches alone: (template, its targets).
+    fragment, targets = context.pop("fragment", (None, ()))
+    return render_page(template, fragment, targets=targets, village=village, tab=tab,
+                       tabs=services.TABS, **context)

@@ -12,7 +12,7 @@ from partyapp.demo import seed_demo
 from partyapp.extensions import db
 
 from ..factories_disclosures import make_commitment
-from ..test_disclosures_public import seed_private_records
+from ..test_disclosures_public import make_many_commitments, seed_private_records
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +51,27 @@ def test_villager_reads_timeline_and_steps_on_a_phone(app_ctx, live_server, phon
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=os.path.join(screenshot_dir, "disclosures-decisions-phone.png"),
                     full_page=True)
+
+
+def test_a_phone_taps_more_and_the_next_cards_appear_in_place(app_ctx, live_server, phone, world,
+                                                             screenshot_dir):
+    make_many_commitments(world, 25)
+    page = phone.new_page()
+    page.goto(f"{live_server}/v/jia1/commitments")
+    cards = page.locator("article.commitment")
+    assert cards.count() == 20
+    more = page.locator("#more-commitments")
+    more.scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(screenshot_dir, "disclosures-commitments-more-link.png"))
+    page.get_by_role("link", name="显示更多承诺（还有 5 项）").tap()
+    cards.nth(24).wait_for()
+    assert cards.count() == 25 and "第25项承诺" in cards.nth(24).inner_text()
+    assert page.url == f"{live_server}/v/jia1/commitments"        # the same page, grown
+    assert page.locator("#more-commitments").count() == 0
+    cards.nth(24).locator("summary").tap()                            # its history is there too
+    assert "第25项的进展" in cards.nth(24).locator(".timeline").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=os.path.join(screenshot_dir, "disclosures-commitments-more.png"))
 
 
 @pytest.mark.parametrize("tab", ["commitments", "decisions", "results"])
