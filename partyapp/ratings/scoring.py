@@ -19,7 +19,8 @@ Rules (shown to members on the breakdown page):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -236,16 +237,17 @@ def aggregate_label(counts: dict[str, int]) -> str:
 
 
 # ---- scores -------------------------------------------------------------------------------------
-@dataclass
+# Slotted: the overview makes one MemberScore and seven ItemScores per member.
+@dataclass(slots=True)
 class ItemScore:
     item: RubricItem
     points: float
     detail: str
     exemption: Exemption | None = None
-    entries: list = field(default_factory=list)
+    entries: Sequence[ScoreEntry] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberScore:
     person: Person | Member
     base: int
@@ -339,7 +341,7 @@ def score_item(rule: Rule, pid: int, records: Records) -> ItemScore:
     if rule.kind == ItemKind.AUTO:
         points, detail = AUTO_RULES[rule.source](rule, pid, records)
         return ItemScore(rule.item, round(points, 1), detail)
-    entries = records.entries.get(key, [])
+    entries = records.entries.get(key, ())
     total = min(rule.max_points, sum(e.points for e in entries))
     if rule.kind == ItemKind.DEDUCTION:
         detail = f"扣分 {len(entries)} 项" if entries else "无扣分"
