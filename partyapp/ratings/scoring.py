@@ -130,11 +130,16 @@ def _active():
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
 
 
+def _orgs_of(branch: Organization):
+    """The branch and its groups, as ids: memberships are then read through their org index
+    (joining each membership to its organisation read every membership in the county)."""
+    return select(Organization.id).where(Organization.path.startswith(branch.path))
+
+
 def _members_query(branch: Organization, *columns):
     """The branch's members (whole Person rows unless `columns` are given), pinyin order."""
     return (select(*(columns or (Person,))).join(Membership, Membership.person_id == Person.id)
-            .join(Membership.org)
-            .where(Organization.path.startswith(branch.path), Membership.role.in_(MEMBER_ROLES),
+            .where(Membership.org_id.in_(_orgs_of(branch)), Membership.role.in_(MEMBER_ROLES),
                    _active(), Person.active, Person.party_status.is_not(None))
             .distinct().order_by(Person.name_pinyin, Person.id))
 
@@ -145,8 +150,8 @@ def branch_members(branch: Organization) -> list[Person]:
 
 
 def _committee_query(branch: Organization):
-    return (select(Membership.person_id).join(Membership.org)
-            .where(Organization.path.startswith(branch.path), Membership.role == Role.COMMITTEE,
+    return (select(Membership.person_id)
+            .where(Membership.org_id.in_(_orgs_of(branch)), Membership.role == Role.COMMITTEE,
                    _active()))
 
 
