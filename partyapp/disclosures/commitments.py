@@ -124,15 +124,6 @@ def assessments_of(commitment_ids) -> dict[int, list[Assessment]]:
     return found
 
 
-def is_stale(commitment: Commitment, now: datetime | None = None) -> bool:
-    """No progress update for over a month (open commitments only)."""
-    return _stale(commitment, one_month_before(now or clock.now()))
-
-
-def _stale(commitment, cutoff: datetime) -> bool:
-    return commitment.is_open and commitment.last_progress_at < cutoff
-
-
 # ---- the public poster -------------------------------------------------------------------------
 @dataclass(slots=True)
 class PosterLine(CommitmentLabels):
@@ -168,9 +159,10 @@ def poster_lines(branch_id: int) -> list[PosterLine]:
 
 
 def stale_ids(commitments, now: datetime | None = None) -> set[int]:
-    """Ids of the open ones without a progress update for over a month."""
+    """Ids of the open ones without a progress update for over a month (the cutoff computed
+    once, not per commitment)."""
     cutoff = one_month_before(now or clock.now())
-    return {c.id for c in commitments if _stale(c, cutoff)}
+    return {c.id for c in commitments if c.is_open and c.last_progress_at < cutoff}
 
 
 def with_history(commitment_ids) -> list[Commitment]:

@@ -78,8 +78,8 @@ def _commitments_tab(village) -> dict:
     return dict(
         commitments=shown, owners=_owners(lines), person_id=person_id,
         cards=commitment_service.with_history(c.id for c in on_page), page=page,
-        remaining=len(shown) - first - len(on_page), per_page=CARDS_PER_PAGE,
-        stale_ids=commitment_service.stale_ids(shown, clock.now()),
+        remaining=len(shown) - first - len(on_page),
+        stale_ids=commitment_service.stale_ids(shown),
         latest_round=latest_round,
         review_totals={cid: counts for (rid, cid), counts in totals.items()},
         last_updated=max((c.updated_at for c in lines), default=None),

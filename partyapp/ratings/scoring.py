@@ -121,7 +121,12 @@ def _rubric_summary(rubric: Rubric) -> dict:
 
 
 def stars_for(score: float, thresholds) -> int:
-    return max((t.stars for t in thresholds if score >= t.min_score), default=0)
+    return _stars(score, [(t.min_score, t.stars) for t in thresholds])
+
+
+def _stars(score: float, pairs) -> int:
+    """The most stars whose (min_score, stars) line the score reaches; 0: 不合格."""
+    return max((stars for low, stars in pairs if score >= low), default=0)
 
 
 # ---- members ---------------------------------------------------------------------------------
@@ -333,8 +338,7 @@ def score_member(person: Person | Member, records: Records) -> MemberScore:
     pid = person.id
     items = [score_item(rule, pid, records) for rule in records.rules]
     total = round(records.base + sum(i.points for i in items), 1)
-    stars = max((stars for low, stars in records.thresholds if total >= low), default=0)
-    return MemberScore(person, records.base, items, total, stars)
+    return MemberScore(person, records.base, items, total, _stars(total, records.thresholds))
 
 
 def score_item(rule: Rule, pid: int, records: Records) -> ItemScore:
