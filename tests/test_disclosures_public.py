@@ -5,6 +5,7 @@ import re
 from datetime import date
 from io import BytesIO
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -238,38 +239,59 @@ def cards_of(html: str) -> list[str]:
     return re.findall(r'<h3 class="commitment__title">([^<]+)</h3>', html)
 
 
-def test_the_commitments_tab_shows_twenty_cards_and_a_more_link(world, client):
-    make_many_commitments(world, 25)
-    html = client.get("/v/jia1/commitments").get_data(as_text=True)
-    assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(1, 21)]
-    assert "第01项的进展" in html and "第21项的进展" not in html      # history of shown cards only
-    more = re.search(r'<div class="more no-print" id="more-commitments">\s*<a [^>]*'
-                     r'href="([^"]+)" hx-get="([^"]+)" hx-target="#more-commitments" '
-                     r'hx-swap="outerHTML">显示更多承诺（还有 5 项）</a>', html)
-    assert more and more.group(1) == more.group(2) == "/v/jia1/commitments?page=2"
+def result_cards_of(html: str) -> list[str]:
+    return re.findall(r'<article class="result result--commitment" id="r\d+">\s*'
+                      r'<h4 class="result__title">([^（<]+)（', html)
+
+
+# The tabs whose cards a phone gets a page at a time: how 25 cards are made, how a page's card
+# titles are read, each card's title and the detail shown with it, the more link's text.
+PAGED_TABS = {
+    "commitments": (lambda world: make_many_commitments(world, 25), cards_of, "第{:02d}项承诺",
+                    "第{:02d}项的进展", "显示更多承诺（还有 5 项）"),
+    "results": (lambda world: make_finished_commitments(world, 24), result_cards_of,
+                "第{:02d}项兑现", "第{:02d}项的考核理由", "显示更多兑现情况（还有 5 项）"),
+}
+
+
+@pytest.mark.parametrize("tab", PAGED_TABS)
+def test_a_tab_shows_twenty_cards_and_a_more_link(world, client, tab):
+    make, read, title, detail, label = PAGED_TABS[tab]
+    make(world)
+    html = client.get(f"/v/jia1/{tab}").get_data(as_text=True)
+    assert read(html) == [title.format(i) for i in range(1, 21)]
     poster = html[html.index('<table class="poster-table">'):html.index("</table>")]
-    assert all(f"第{i:02d}项承诺" in poster for i in range(1, 26))   # the printed poster: all
+    cards = html.replace(poster, "")
+    assert detail.format(1) in cards and detail.format(21) not in cards  # shown cards only
+    more = re.search(rf'<div class="more no-print" id="more-{tab}">\s*<a [^>]*'
+                     rf'href="([^"]+)" hx-get="([^"]+)" hx-target="#more-{tab}" '
+                     rf'hx-swap="outerHTML">{label}</a>', html)
+    assert more and more.group(1) == more.group(2) == f"/v/jia1/{tab}?page=2"
+    assert all(title.format(i) in poster for i in range(1, 26))      # the printed poster: all
 
 
-def test_htmx_more_brings_only_the_next_cards(world, client):
-    make_many_commitments(world, 25)
-    response = client.get("/v/jia1/commitments?page=2", headers={
-        "HX-Request": "true", "HX-Target": "more-commitments"})
+@pytest.mark.parametrize("tab", PAGED_TABS)
+def test_htmx_more_brings_only_the_next_cards(world, client, tab):
+    make, read, title, detail, _ = PAGED_TABS[tab]
+    make(world)
+    response = client.get(f"/v/jia1/{tab}?page=2", headers={
+        "HX-Request": "true", "HX-Target": f"more-{tab}"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html and "poster-table" not in html
-    assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(21, 26)]
-    assert "第25项的进展" in html and "more-commitments" not in html   # the last page: no more
+    assert read(html) == [title.format(i) for i in range(21, 26)]
+    assert detail.format(25) in html and f"more-{tab}" not in html     # the last page: no more
 
 
-def test_the_next_page_without_script_is_a_whole_page(world, client):
-    make_many_commitments(world, 25)
-    html = client.get("/v/jia1/commitments?page=2").get_data(as_text=True)
-    assert "<html" in html and cards_of(html) == [f"第{i:02d}项承诺" for i in range(21, 26)]
-    assert 'href="/v/jia1/commitments">‹ 从第一项看起</a>' in html
-    assert cards_of(client.get("/v/jia1/commitments?page=99").get_data(as_text=True)) == \
-        cards_of(html)                                               # past the end: the last page
-    assert cards_of(client.get("/v/jia1/commitments?page=x").get_data(as_text=True))[0] == \
-        "第01项承诺"
+@pytest.mark.parametrize("tab", PAGED_TABS)
+def test_the_next_page_without_script_is_a_whole_page(world, client, tab):
+    make, read, title, _, _ = PAGED_TABS[tab]
+    make(world)
+    html = client.get(f"/v/jia1/{tab}?page=2").get_data(as_text=True)
+    assert "<html" in html and read(html) == [title.format(i) for i in range(21, 26)]
+    assert f'href="/v/jia1/{tab}">‹ 从第一项看起</a>' in html
+    assert read(client.get(f"/v/jia1/{tab}?page=99").get_data(as_text=True)) == \
+        read(html)                                                   # past the end: the last page
+    assert read(client.get(f"/v/jia1/{tab}?page=x").get_data(as_text=True))[0] == title.format(1)
 
 
 def test_more_keeps_the_person_filter(world, client):
@@ -278,3 +300,40 @@ def test_more_keeps_the_person_filter(world, client):
     assert cards_of(html) == [f"第{i:02d}项承诺" for i in range(2, 41, 2)]
     assert f'href="/v/jia1/commitments?person={world.member.id}&amp;page=2"' in html
     assert "还有 5 项" in html
+
+
+# ---- the results tab: the finished commitments (closed, or assessed while open) ----------
+def make_finished_commitments(world, n, open_assessed=1):
+    """n finished commitments in due order, each with a verdict, plus `open_assessed` still
+    open ones that were assessed (年度考核) after them, and one open one never assessed."""
+    from datetime import timedelta
+
+    def make(i, status):
+        c = make_commitment(world.branch, world.secretary, title=f"第{i + 1:02d}项兑现",
+                            due_on=date(2026, 1, 1) + timedelta(days=i), status=status)
+        commitment_service.record_assessment(world.secretary, c, "annual", 2026, "kept",
+                                             f"第{i + 1:02d}项的考核理由")
+    for i in range(n):
+        make(i, "kept")
+    for i in range(n, n + open_assessed):
+        make(i, "in_progress")
+    make_commitment(world.branch, world.secretary, title="未考核的承诺", status="in_progress")
+    db.session.commit()
+
+
+def test_the_results_tab_lists_finished_and_assessed_commitments_only(world, client):
+    make_finished_commitments(world, 2)
+    html = client.get("/v/jia1/results").get_data(as_text=True)
+    assert result_cards_of(html) == ["第01项兑现", "第02项兑现", "第03项兑现"]
+    assert "2026年年度考核：已兑现</strong>。第01项的考核理由" in html
+    assert "未考核的承诺" not in html and "more-results" not in html
+
+
+def test_results_tab_queries_do_not_grow_with_finished_commitments(world, client, queries):
+    make_finished_commitments(world, 3)
+    with queries() as few:
+        client.get("/v/jia1/results")
+    make_finished_commitments(world, 30, open_assessed=5)
+    with queries() as many:
+        client.get("/v/jia1/results")
+    assert many.count == few.count <= 5

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit, clock
 from ..extensions import db
 from ..models import Person
-from .models import (Assessment, Commitment, CommitmentAsk, CommitmentKind, CommitmentLabels,
-                     CommitmentStatus, CommitmentUpdate, Verdict)
+from .models import (Assessment, AssessmentLabels, Commitment, CommitmentAsk, CommitmentKind,
+                     CommitmentLabels, CommitmentStatus, CommitmentUpdate, Verdict)
 
 
 class CommitmentError(ValueError):
@@ -115,15 +115,6 @@ def branch_commitments(branch_ids, owner_id: int | None = None, *,
     return list(db.session.scalars(query))
 
 
-def assessments_of(commitment_ids) -> dict[int, list[Assessment]]:
-    found = defaultdict(list)
-    for row in db.session.scalars(select(Assessment).where(
-            Assessment.commitment_id.in_(list(commitment_ids)))
-            .order_by(Assessment.kind, Assessment.period)):
-        found[row.commitment_id].append(row)
-    return found
-
-
 # ---- the public poster -------------------------------------------------------------------------
 @dataclass(slots=True)
 class PosterLine(CommitmentLabels):
@@ -144,10 +135,11 @@ class PosterLine(CommitmentLabels):
     updated_at: datetime
 
 
-def poster_lines(branch_id: int) -> list[PosterLine]:
+def poster_lines(branch_id: int, *, finished_only: bool = False) -> list[PosterLine]:
     """Every commitment of the branch, in due order, as plain rows (one query). The poster
-    lists them all; as ORM objects with their history they cost several times more."""
-    rows = db.session.execute(
+    lists them all; as ORM objects with their history they cost several times more.
+    finished_only: the results tab's — closed, or assessed while still open (年度考核)."""
+    query = (
         select(Commitment.id, Commitment.owner_id, Person.name, Person.name_pinyin,
                Commitment.kind, Commitment.title, Commitment.target, Commitment.due_on,
                Commitment.status, Commitment.percent,
@@ -155,7 +147,36 @@ def poster_lines(branch_id: int) -> list[PosterLine]:
                Commitment.updated_at)
         .join(Person, Person.id == Commitment.owner_id)
         .where(Commitment.branch_id == branch_id).order_by(Commitment.due_on, Commitment.id))
-    return [PosterLine(*row) for row in rows]
+    if finished_only:
+        assessed = select(Assessment.id).where(Assessment.commitment_id == Commitment.id)
+        query = query.where(Commitment.status.not_in(CommitmentStatus.OPEN) | assessed.exists())
+    return [PosterLine(*row) for row in db.session.execute(query)]
+
+
+@dataclass(slots=True)
+class AssessmentLine(AssessmentLabels):
+    """An assessment as the public results tab shows it (plain columns)."""
+
+    commitment_id: int
+    kind: str
+    period: int
+    verdict: str
+    reasons: str
+
+
+def assessments_of(commitment_ids) -> dict[int, list[AssessmentLine]]:
+    """These commitments' assessments by commitment, by kind then period (one query)."""
+    found = defaultdict(list)
+    ids = list(commitment_ids)
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Assessment.commitment_id, Assessment.kind, Assessment.period, Assessment.verdict,
+               Assessment.reasons).where(Assessment.commitment_id.in_(ids))
+        .order_by(Assessment.kind, Assessment.period))
+    for row in rows:
+        found[row.commitment_id].append(AssessmentLine(*row))
+    return found
 
 
 def stale_ids(commitments, now: datetime | None = None) -> set[int]:

@@ -1,8 +1,8 @@
 """决策过程公开: a decision walks its procedure's steps in order; vote rules are checked."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -161,6 +161,48 @@ def branch_decisions(branch_ids) -> list[Decision]:
         .options(selectinload(Decision.records),
                  selectinload(Decision.procedure).selectinload(Procedure.steps))
         .order_by(Decision.updated_at.desc(), Decision.id.desc())))
+
+
+# Steps from 第5步 on (决议公开, 实施结果公开) are the published outcome of a decision: the
+# results tab shows their public text; the earlier steps belong to the decisions tab.
+PUBLISHED_FROM = 5
+
+
+@dataclass(slots=True)
+class PublishedStep:
+    name: str
+    held_on: date
+    public_text: str
+
+
+@dataclass(slots=True)
+class DecisionResult:
+    """A decision as the public results tab shows it: plain columns and its published steps."""
+
+    id: int
+    title: str
+    status: str
+    updated_at: datetime
+    published: list[PublishedStep] = field(default_factory=list)
+
+
+def published_results(branch_id: int) -> list[DecisionResult]:
+    """The branch's decisions that are done or past 第5步, newest first, each with its
+    published steps in the order recorded (one query, no procedure or earlier steps)."""
+    step = and_(DecisionStep.decision_id == Decision.id, DecisionStep.position >= PUBLISHED_FROM)
+    rows = db.session.execute(
+        select(Decision.id, Decision.title, Decision.status, Decision.updated_at,
+               DecisionStep.name, DecisionStep.held_on, DecisionStep.public_text)
+        .outerjoin(DecisionStep, step)
+        .where(Decision.branch_id == branch_id,
+               (Decision.status == DecisionStatus.DONE) | DecisionStep.id.is_not(None))
+        .order_by(Decision.updated_at.desc(), Decision.id.desc(), DecisionStep.id))
+    results: dict[int, DecisionResult] = {}
+    for row in rows:
+        result = results.setdefault(row[0], DecisionResult(*row[:4]))
+        if row.name is not None:
+            result.published.append(PublishedStep(*row[4:]))
+    return list(results.values())
 
 
 def roster_counts(branch_id: int) -> dict[str, int]:

@@ -182,15 +182,30 @@ class Verdict:
     LABELS = {KEPT: "已兑现", PARTLY: "部分兑现", NOT_KEPT: "未兑现"}
 
 
-class Assessment(db.Model):
+class AssessmentLabels:
+    """What an assessment's kind and verdict read as, for the model and for the plain rows the
+    public results tab reads (disclosures.commitments.AssessmentLine). Needs `kind`, `verdict`."""
+
+    __slots__ = ()
+    ANNUAL, TERM = "annual", "term"
+    KIND_LABELS = {ANNUAL: "年度考核", TERM: "任期评定"}
+
+    @property
+    def kind_label(self) -> str:
+        return self.KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def verdict_label(self) -> str:
+        return Verdict.LABELS.get(self.verdict, self.verdict)
+
+
+class Assessment(AssessmentLabels, db.Model):
     """一年一考核 (kind annual, period = the year) and 三年一评定 (kind term, period = the
     term's last year): the branch's recorded verdict with its reasons. Published."""
 
     __tablename__ = "commitment_assessment"
     __table_args__ = (UniqueConstraint("commitment_id", "kind", "period",
                                        name="uq_commitment_assessment"),)
-    ANNUAL, TERM = "annual", "term"
-    KIND_LABELS = {ANNUAL: "年度考核", TERM: "任期评定"}
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
@@ -201,14 +216,6 @@ class Assessment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
     commitment: Mapped[Commitment] = relationship()
-
-    @property
-    def kind_label(self) -> str:
-        return self.KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def verdict_label(self) -> str:
-        return Verdict.LABELS.get(self.verdict, self.verdict)
 
 
 # ---- decisions -------------------------------------------------------------------------------

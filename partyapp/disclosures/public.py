@@ -14,7 +14,6 @@ from .. import clock
 from . import commitments as commitment_service
 from . import decisions as decision_service
 from . import reviews
-from .models import DecisionStatus
 
 TAB_TITLES = {"commitments": "承诺事项公开", "decisions": "决策过程公开", "results": "实施结果公开"}
 
@@ -52,7 +51,8 @@ def _requested_person() -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-# Cards on one screen of the commitments tab; "显示更多" brings the next ones (htmx) in place.
+# Cards on one screen of the commitments and results tabs; "显示更多" brings the next ones
+# (htmx) in place.
 CARDS_PER_PAGE = 20
 
 
@@ -63,22 +63,28 @@ def _requested_page(count: int) -> int:
     return max(1, min(page, (count + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE))
 
 
+def _page_of(items: list) -> tuple[int, list, int]:
+    """(the page asked for, its items, how many come after it)."""
+    page = _requested_page(len(items))
+    first = (page - 1) * CARDS_PER_PAGE
+    on_page = items[first:first + CARDS_PER_PAGE]
+    return page, on_page, len(items) - first - len(on_page)
+
+
 def _commitments_tab(village) -> dict:
     """The poster table lists every commitment (plain rows); a phone gets the cards, with the
     progress history, one page at a time."""
     lines = commitment_service.poster_lines(village.id)
     person_id = _requested_person()
     shown = [c for c in lines if person_id is None or c.owner_id == person_id]
-    page = _requested_page(len(shown))
-    first = (page - 1) * CARDS_PER_PAGE
-    on_page = shown[first:first + CARDS_PER_PAGE]
+    page, on_page, remaining = _page_of(shown)
     closed = reviews.rounds_of([village.id], closed_only=True)
     latest_round = closed[0] if closed else None
     totals = reviews.aggregates([latest_round.id]) if latest_round else {}
     return dict(
         commitments=shown, owners=_owners(lines), person_id=person_id,
         cards=commitment_service.with_history(c.id for c in on_page), page=page,
-        remaining=len(shown) - first - len(on_page),
+        remaining=remaining,
         stale_ids=commitment_service.stale_ids(shown),
         latest_round=latest_round,
         review_totals={cid: counts for (rid, cid), counts in totals.items()},
@@ -99,11 +105,15 @@ def _decisions_tab(village) -> dict:
 
 
 def _results_tab(village) -> dict:
-    decisions = [d for d in decision_service.branch_decisions([village.id])
-                 if any(r.position >= 5 for r in d.records) or d.status == DecisionStatus.DONE]
-    commitments = commitment_service.branch_commitments([village.id])
-    assessed = commitment_service.assessments_of([c.id for c in commitments])
-    finished = [c for c in commitments if c.id in assessed or not c.is_open]
+    """Decisions with their published steps, and the finished commitments: the poster table
+    lists them all with their verdicts (plain rows); a phone gets their cards one page at a
+    time, like the commitments tab — not every commitment with its history, as before."""
+    decisions = decision_service.published_results(village.id)
+    finished = commitment_service.poster_lines(village.id, finished_only=True)
+    page, on_page, remaining = _page_of(finished)
     stamps = [d.updated_at for d in decisions] + [c.updated_at for c in finished]
-    return dict(decisions=decisions, finished=finished, assessments=assessed,
-                last_updated=max(stamps, default=None))
+    return dict(decisions=decisions, finished=finished, cards=on_page, page=page,
+                remaining=remaining,
+                assessments=commitment_service.assessments_of(c.id for c in finished),
+                last_updated=max(stamps, default=None),
+                fragment=("disclosures/_result_cards.html", ("more-results",)))
