@@ -95,6 +95,12 @@ FREE_TEXT = {"name", "title", "content", "text", "reason", "topic", "place", "su
              "comment", "description", "message", "excerpt", "label", "remark", "address"}
 
 
+# Routes that show other parts of their data under a query parameter (tabs, pages).
+QUERY_VARIANTS = {"town.dashboard": [f"section={key}" for key in
+                                     ("meetings", "opinions", "commitments", "stars")],
+                  "town.print_view": [], "public.tab": ["page=2"]}
+
+
 def _crawl(app, client, login, world, extra_urls=()):
     """GET every route of the tables as its allowed persona (and as a stranger); returns the
     HTML pages that showed a raw payload."""
@@ -108,8 +114,10 @@ def _crawl(app, client, login, world, extra_urls=()):
             client.delete_cookie("session")
             _login_as(login, client, world, persona)
             url = route_url(app, endpoint, access, world)
-            leaks += _raw_payload(client.get(url), f"{url} as {persona}")
-            pages += 1
+            for variant in [url] + [f"{url}{'&' if '?' in url else '?'}{query}"
+                                    for query in QUERY_VARIANTS.get(endpoint, ())]:
+                leaks += _raw_payload(client.get(variant), f"{variant} as {persona}")
+                pages += 1
     for url in extra_urls:
         client.delete_cookie("session")
         leaks += _raw_payload(client.get(url), url)
