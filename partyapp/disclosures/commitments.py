@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, null, select, union_all
+from sqlalchemy import Date, and_, bindparam, case, func, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -300,20 +301,10 @@ def commitment_figures(org_ids) -> tuple[dict[int, int], list[CommitmentAlert]]:
     statement: the alert rows, then (UNION ALL) one counting row per branch."""
     now, today = clock.now(), clock.today()
     cutoff = one_month_before(now)
-    last = func.coalesce(Commitment.progress_at, Commitment.created_at)
-    is_open = and_(Commitment.branch_id.in_(list(org_ids)),
-                   Commitment.status.in_(CommitmentStatus.OPEN))
-    alert_rows = (select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
-                         Commitment.due_on, Commitment.progress_at, last, null())
-                  .join(Person, Person.id == Commitment.owner_id)
-                  .where(is_open, (Commitment.due_on < today) | (last < cutoff)))
-    count_rows = (select(null(), Commitment.branch_id, null(), null(), null(), null(), null(),
-                         func.count())
-                  .where(is_open).group_by(Commitment.branch_id))
     counts: dict[int, int] = {}
     alerts = []
     for cid, bid, name, title, due, progress_at, seen, open_count in db.session.execute(
-            union_all(alert_rows, count_rows)):
+            _figures_statement(), {"org_ids": list(org_ids), "today": today, "cutoff": cutoff}):
         if cid is None:
             counts[bid] = open_count
         else:
@@ -321,6 +312,24 @@ def commitment_figures(org_ids) -> tuple[dict[int, int], list[CommitmentAlert]]:
                                           seen < cutoff))
     alerts.sort(key=lambda a: (a.due_on, a.commitment_id))
     return counts, alerts
+
+
+@cache
+def _figures_statement():
+    """Built once (the town dashboard asks on every tab that scores): the alert rows, then
+    (UNION ALL) one counting row per branch; only the bound values change."""
+    last = func.coalesce(Commitment.progress_at, Commitment.created_at)
+    is_open = and_(Commitment.branch_id.in_(bindparam("org_ids", expanding=True)),
+                   Commitment.status.in_(CommitmentStatus.OPEN))
+    alert_rows = (select(Commitment.id, Commitment.branch_id, Person.name, Commitment.title,
+                         Commitment.due_on, Commitment.progress_at, last, null())
+                  .join(Person, Person.id == Commitment.owner_id)
+                  .where(is_open, (Commitment.due_on < bindparam("today", type_=Date()))
+                         | (last < bindparam("cutoff", type_=Commitment.created_at.type))))
+    count_rows = (select(null(), Commitment.branch_id, null(), null(), null(), null(), null(),
+                         func.count())
+                  .where(is_open).group_by(Commitment.branch_id))
+    return union_all(alert_rows, count_rows)
 
 
 def progress_due_for(person_id: int) -> list[tuple[int, str]]:

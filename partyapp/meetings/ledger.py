@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -108,14 +109,9 @@ def held_meeting_days(branch_ids: list[int], first: date, last: date) -> list[He
     """Closed meetings whose local start day is between first and last (inclusive), in start
     order, with their kind ids: ONE query of plain columns (compliance and attendance figures
     over many branches)."""
-    rows = db.session.execute(
-        select(Meeting.id, Meeting.branch_id, Meeting.org_id, local_day(Meeting.starts_at),
-               meeting_kind_link.c.kind_id)
-        .outerjoin(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
-        .where(Meeting.branch_id.in_(list(branch_ids)), Meeting.status == MeetingStatus.CLOSED,
-               Meeting.starts_at >= clock.local_datetime(first),
-               Meeting.starts_at < clock.local_datetime(last + timedelta(days=1)))
-        .order_by(Meeting.starts_at, Meeting.id))
+    rows = db.session.execute(_held_days_statement(), {
+        "ids": list(branch_ids), "start": clock.local_datetime(first),
+        "end": clock.local_datetime(last + timedelta(days=1))})
     found: dict[int, tuple] = {}
     for meeting_id, branch_id, org_id, day, kind_id in rows:
         entry = found.setdefault(meeting_id, (branch_id, org_id, day, set()))
@@ -123,6 +119,20 @@ def held_meeting_days(branch_ids: list[int], first: date, last: date) -> list[He
             entry[3].add(kind_id)
     return [HeldMeeting(mid, branch_id, org_id, parse_day(day), frozenset(kinds))
             for mid, (branch_id, org_id, day, kinds) in found.items()]
+
+
+@cache
+def _held_days_statement():
+    """Built once: only the bound values change from call to call."""
+    moment = Meeting.starts_at.type
+    return (select(Meeting.id, Meeting.branch_id, Meeting.org_id, local_day(Meeting.starts_at),
+                   meeting_kind_link.c.kind_id)
+            .outerjoin(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
+            .where(Meeting.branch_id.in_(bindparam("ids", expanding=True)),
+                   Meeting.status == MeetingStatus.CLOSED,
+                   Meeting.starts_at >= bindparam("start", type_=moment),
+                   Meeting.starts_at < bindparam("end", type_=moment))
+            .order_by(Meeting.starts_at, Meeting.id))
 
 
 def flagged_check_ins(meeting_ids: list[int]):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock
@@ -292,22 +292,31 @@ def trend_months(quarter: PeriodRange) -> list[PeriodRange]:
 def attendance_by_month(branch_ids, trend: list[PeriodRange]) -> dict[tuple[int, str], Counts]:
     """Present / expected (and on leave, absent, late) at closed meetings per branch and local
     month: ONE query adding up the counts each meeting froze when it was closed."""
-    # literal bounds: PostgreSQL needs the GROUP BY expression to equal the selected one
-    month = func.substr(local_day(Meeting.starts_at), literal_column("1"), literal_column("7"))
-    rows = db.session.execute(
-        select(Meeting.branch_id, month, func.sum(Meeting.expected_count),
-               func.sum(Meeting.present_count), func.sum(Meeting.late_count),
-               func.sum(Meeting.leave_count))
-        .where(Meeting.branch_id.in_(list(branch_ids)), Meeting.status == MeetingStatus.CLOSED,
-               Meeting.starts_at >= clock.local_datetime(trend[0].first),
-               Meeting.starts_at < clock.local_datetime(trend[-1].last + timedelta(days=1)))
-        .group_by(Meeting.branch_id, month))
+    rows = db.session.execute(_monthly_counts_statement(), {
+        "ids": list(branch_ids), "start": clock.local_datetime(trend[0].first),
+        "end": clock.local_datetime(trend[-1].last + timedelta(days=1))})
     found: dict[tuple[int, str], Counts] = defaultdict(Counts)
     for branch_id, key, expected, present, late, on_leave in rows:
         expected, present, on_leave = int(expected or 0), int(present or 0), int(on_leave or 0)
         found[(branch_id, key)] = Counts(expected, present, on_leave,
                                          expected - present - on_leave, int(late or 0))
     return found
+
+
+@cache
+def _monthly_counts_statement():
+    """Built once: only the bound values change from call to call."""
+    moment = Meeting.starts_at.type
+    # literal bounds: PostgreSQL needs the GROUP BY expression to equal the selected one
+    month = func.substr(local_day(Meeting.starts_at), literal_column("1"), literal_column("7"))
+    return (select(Meeting.branch_id, month, func.sum(Meeting.expected_count),
+                   func.sum(Meeting.present_count), func.sum(Meeting.late_count),
+                   func.sum(Meeting.leave_count))
+            .where(Meeting.branch_id.in_(bindparam("ids", expanding=True)),
+                   Meeting.status == MeetingStatus.CLOSED,
+                   Meeting.starts_at >= bindparam("start", type_=moment),
+                   Meeting.starts_at < bindparam("end", type_=moment))
+            .group_by(Meeting.branch_id, month))
 
 
 def _sum_counts(monthly, branch_id: int, keys: list[str]) -> Counts:
@@ -342,13 +351,19 @@ def _reply_trend(trend, monthly):
 
 def open_opinion_counts(branch_ids) -> tuple[dict[int, int], dict[int, int]]:
     """Opinions waiting for a reply now, and of those the overdue ones: one grouped query."""
-    now = clock.now()
-    rows = db.session.execute(
-        select(Opinion.branch_id, func.count(),
-               func.sum(case((Opinion.due_at < now, 1), else_=0)))
-        .where(Opinion.branch_id.in_(branch_ids), Opinion.status == Status.OPEN)
-        .group_by(Opinion.branch_id)).all()
+    rows = db.session.execute(_open_counts_statement(),
+                              {"ids": list(branch_ids), "now": clock.now()}).all()
     return ({bid: n for bid, n, _ in rows}, {bid: int(late or 0) for bid, _, late in rows})
+
+
+@cache
+def _open_counts_statement():
+    now = bindparam("now", type_=Opinion.due_at.type)
+    return (select(Opinion.branch_id, func.count(), func.sum(case((Opinion.due_at < now, 1),
+                                                                  else_=0)))
+            .where(Opinion.branch_id.in_(bindparam("ids", expanding=True)),
+                   Opinion.status == Status.OPEN)
+            .group_by(Opinion.branch_id))
 
 
 def open_commitment_counts(branch_ids) -> dict[int, int]:
