@@ -265,14 +265,6 @@ def store_counts(meeting_ids) -> dict[int, Counts]:
     return counts
 
 
-def stored_counts(meeting: Meeting) -> Counts:
-    """A closed meeting's frozen counts as Counts."""
-    expected, present = meeting.expected_count or 0, meeting.present_count or 0
-    on_leave = meeting.leave_count or 0
-    return Counts(expected, present, on_leave, expected - present - on_leave,
-                  meeting.late_count or 0)
-
-
 def _counts_query(key_column):
     approved_leave = and_(LeaveRequest.status == LeaveStatus.APPROVED, CheckIn.id.is_(None))
     return (select(key_column, func.count(), func.count(CheckIn.id),

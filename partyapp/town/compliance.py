@@ -121,11 +121,11 @@ def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=N
                 cell.required += required * holders
                 cell.future = first > today
     in_quarter = [m for m in meetings if quarter.first <= m.day <= quarter.last]
-    _add_held(cells, in_quarter, quarter, kinds)
+    _add_held(cells, in_quarter, kinds)
     widened = [m for m in meetings if quarter.first - timedelta(days=6) <= m.day
                <= quarter.last + timedelta(days=6)]
     _add_missing(cells, branch_compliance(branch_ids, quarter, branches=branches, groups=groups,
-                                          kinds=kinds, meetings=widened), quarter)
+                                          kinds=kinds, meetings=widened))
     for (_, _, column), cell in cells.items():
         cell.period_key = quarter.key if column == QUARTER_COLUMN else column
     return Matrix(quarter, columns, group_names, cells)
@@ -151,10 +151,6 @@ def _buckets_in(kind, first, month_list) -> int:
     return 1
 
 
-def _column_for(kind, day, quarter) -> str:
-    return _column_of(kind.period, day)
-
-
 def _column_of(period: str, day) -> str:
     if period == Period.QUARTER:
         return QUARTER_COLUMN
@@ -163,7 +159,7 @@ def _column_of(period: str, day) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-def _add_held(cells, meetings: list[HeldMeeting], quarter, kinds) -> None:
+def _add_held(cells, meetings: list[HeldMeeting], kinds) -> None:
     """Meetings held, counted once per cell even when one meeting serves two kinds of a group."""
     wanted = {k.id: k for k in kinds}
     for meeting in meetings:
@@ -172,13 +168,13 @@ def _add_held(cells, meetings: list[HeldMeeting], quarter, kinds) -> None:
             kind = wanted.get(kind_id)
             if kind is None:
                 continue
-            key = (meeting.branch_id, group_of(kind), _column_for(kind, meeting.day, quarter))
+            key = (meeting.branch_id, group_of(kind), _column_of(kind.period, meeting.day))
             if key in cells and key not in seen:
                 cells[key].held += 1
                 seen.add(key)
 
 
-def _add_missing(cells, compliance, quarter) -> None:
+def _add_missing(cells, compliance) -> None:
     kinds: dict[int, tuple] = {}     # per kind object: (its group, its period), read once
     today = clock.today()
     for branch_id, result in compliance.items():

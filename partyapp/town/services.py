@@ -16,7 +16,6 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock
 from ..authz import can, orgs_where
-from ..disclosures.models import Commitment, CommitmentStatus
 from ..disclosures.commitments import commitment_figures
 from ..disclosures.services import CommitmentAlert
 from ..extensions import db
@@ -50,10 +49,6 @@ class NoteError(ValueError):
 def towns_for(person) -> list[Organization]:
     """The towns a person oversees (a town admin usually administers one)."""
     return [org for org in orgs_where(person, "town.oversee") if org.kind == OrgKind.TOWN]
-
-
-def town_branches(town: Organization) -> list[Organization]:
-    return branches_and_groups(town)[0]
 
 
 def branches_and_groups(town: Organization) -> tuple[list[Organization], list[Organization]]:
@@ -364,14 +359,6 @@ def _open_counts_statement():
             .where(Opinion.branch_id.in_(bindparam("ids", expanding=True)),
                    Opinion.status == Status.OPEN)
             .group_by(Opinion.branch_id))
-
-
-def open_commitment_counts(branch_ids) -> dict[int, int]:
-    return dict(db.session.execute(
-        select(Commitment.branch_id, func.count())
-        .where(Commitment.branch_id.in_(branch_ids),
-               Commitment.status.in_(CommitmentStatus.OPEN))
-        .group_by(Commitment.branch_id)).all())
 
 
 def _alerts_by_branch(alerts: list[CommitmentAlert]) -> dict[int, list[CommitmentAlert]]:
