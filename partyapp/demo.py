@@ -46,7 +46,8 @@ def database_is_empty() -> bool:
 
 
 def seed_demo(password_hash: str) -> DemoContext:
-    from . import feature_modules
+    """The core demo (town, villages, people), then each feature's declared demo rows."""
+    from .features import registry
 
     town = add_org(None, OrgKind.TOWN, "青山镇党委")
     ctx = DemoContext(town=town)
@@ -55,8 +56,8 @@ def seed_demo(password_hash: str) -> DemoContext:
     _seed_village(ctx, "donghu", "东湖村", 1, password_hash)
     _seed_village(ctx, "xiling", "西岭村", 101, password_hash)
     db.session.commit()
-    for module in feature_modules("demo"):
-        module.seed(ctx)
+    for seed in registry().demo_seeders():
+        seed(ctx)
         db.session.commit()
     return ctx
 
