@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Membership, Organization, OrgKind, PartyStatus, Person, Role
+from .org.services import insert_org as add_org  # noqa: F401  (the tree's path rule)
 
 DEMO_PASSWORD = "demo1234"
 
@@ -92,15 +93,6 @@ def _seed_village(ctx, slug, village, first, password_hash):
         member.is_villager_rep = True
         add_role(member, branch, Role.VILLAGER_REP)
         ctx.reps[slug].append(member)
-
-
-def add_org(parent, kind, name, village=None, slug=None) -> Organization:
-    org = Organization(parent=parent, kind=kind, name=name, village_name=village, slug=slug,
-                       path="")
-    db.session.add(org)
-    db.session.flush()
-    org.path = (parent.path if parent else "/") + f"{org.id}/"
-    return org
 
 
 def add_person(ctx, name, phone, password_hash, status, joined=None) -> Person:
