@@ -1,27 +1,19 @@
-"""partyapp (党群小站): create_app() wires config, extensions, feature blueprints and the CLI."""
+"""partyapp (党群小站): create_app() wires config, extensions, the installed features and the CLI."""
 import gc
-from importlib import import_module
 
 from flask import Flask
 
+from . import (auth, calendar, disclosures, main, meetings, notify, opinions, org, public, ratings,
+               town)
 from . import config as config_module
 from .extensions import init_extensions
+from .features import install
 
-# Every feature lives in its own package with the same rooms (views, services, forms).
-# A feature may also offer: `jobs.JOBS` (clock process), `demo.seed(ctx)` (demo data),
-# `services.todo_items(person)` (the 首页 to-do list).
-FEATURES = (
-    "main",
-    "auth",
-    "org",
-    "notify",
-    "public",
-    "meetings",
-    "opinions",
-    "disclosures",
-    "ratings",
-    "town",
-)
+# The installed features, in the order their offers are read (to-do lines, 我的 blocks,
+# public tabs, demo rows). Each package declares what it offers in its `feature()`
+# (partyapp/features.py); nothing else lists or finds features.
+INSTALLED = (main, auth, org, calendar, notify, public, meetings, opinions, disclosures,
+             ratings, town)
 
 
 def create_app(test_config=None):
@@ -29,32 +21,15 @@ def create_app(test_config=None):
                 template_folder="../templates", static_folder="../static")
     config_module.configure(app, test_config)
     init_extensions(app)
-    register_features(app)
+    from . import models  # noqa: F401  (core tables; each feature() imports its own)
+
+    registry = install(app, [package.feature() for package in INSTALLED])
     from .cli import register_cli
     from .web import configure_web
 
-    register_cli(app)
+    register_cli(app, registry.commands())
     configure_web(app)
     return app
-
-
-def feature_modules(name):
-    """Import a feature's optional module (e.g. "jobs") from every feature that has it."""
-    found = []
-    for feature in FEATURES:
-        try:
-            found.append(import_module(f"partyapp.{feature}.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"partyapp.{feature}.{name}":
-                raise
-    return found
-
-
-def register_features(app):
-    for feature in FEATURES:
-        package = import_module(f"partyapp.{feature}")
-        import_module(f"partyapp.{feature}.views")
-        app.register_blueprint(package.bp)
 
 
 def freeze_heap() -> None:

@@ -77,12 +77,14 @@ def move(by: timedelta) -> None:
 
 # ---- Working days (Chinese State Council schedule) -----------------------------------------
 # Where a year's schedule comes from, first match wins:
-#   1. the database (calendar_year row + calendar_day exceptions; town admins enter new years),
+#   1. the registered source (partyapp.calendar registers the database at start-up: a
+#      calendar_year row + calendar_day exceptions; town admins enter new years),
 #   2. the chinesecalendar package (2004–2026),
 #   3. plain Monday–Friday (a year nobody has entered yet; the admin pages warn about it).
 # Each year is loaded once per process with ONE query and cached for CALENDAR_TTL seconds
 # (an admin edit clears the cache at once in its own process; other processes follow the TTL).
-# Works without an app context (then only 2 and 3).
+# Works without a source, or when it cannot answer (no app context): then only 2 and 3.
+# This module imports no tables and no feature.
 
 CALENDAR_TTL = 60.0
 WARNING_HORIZON = timedelta(days=60)   # warn about next year from two months before it starts
@@ -102,6 +104,21 @@ class YearSchedule:
 
 
 _calendar_cache: dict[int, tuple[float, YearSchedule]] = {}
+
+
+class SourceUnavailable(Exception):
+    """Raised by a calendar source that cannot answer now (e.g. no database at hand)."""
+
+
+_calendar_source = None   # (year) -> YearSchedule | None, see set_calendar_source
+
+
+def set_calendar_source(source) -> None:
+    """Where entered years come from: `source(year)` returns the year's YearSchedule, None
+    when nobody entered it, or raises SourceUnavailable. Registered once at start-up."""
+    global _calendar_source
+    _calendar_source = source
+    invalidate_calendar()
 
 
 def invalidate_calendar() -> None:
@@ -173,11 +190,20 @@ def year_schedule(year: int) -> YearSchedule:
     cached = _calendar_cache.get(year)
     if cached is not None and _monotonic() - cached[0] < CALENDAR_TTL:
         return cached[1]
-    stored = _stored_year(year)
+    stored, answered = _from_source(year)
     schedule = stored or _package_year(year) or YearSchedule({}, known=False)
-    if _in_app_context():  # without the database the answer may be incomplete: don't keep it
+    if answered:  # without the source the answer may be incomplete: don't keep it
         _calendar_cache[year] = (_monotonic(), schedule)
     return schedule
+
+
+def _from_source(year: int) -> tuple[YearSchedule | None, bool]:
+    if _calendar_source is None:
+        return None, False
+    try:
+        return _calendar_source(year), True
+    except SourceUnavailable:
+        return None, False
 
 
 def package_days(year: int) -> list[tuple[date, bool, str]]:
@@ -201,34 +227,6 @@ def _package_year(year: int) -> YearSchedule | None:
     if year not in package_years():
         return None
     return YearSchedule({d: w for d, w, _ in package_days(year)}, known=True)
-
-
-def _stored_year(year: int) -> YearSchedule | None:
-    """The year's schedule from the database in one query; None when not entered there."""
-    if not _in_app_context():
-        return None
-    from sqlalchemy import and_, select
-
-    from .extensions import db
-    from .models import CalendarDay, CalendarYear
-
-    rows = db.session.execute(
-        select(CalendarYear.complete, CalendarDay.day, CalendarDay.is_workday)
-        .outerjoin(CalendarDay, and_(CalendarDay.day >= date(year, 1, 1),
-                                     CalendarDay.day <= date(year, 12, 31)))
-        .where(CalendarYear.year == year)).all()
-    if not rows:
-        return None
-    return YearSchedule({r.day: r.is_workday for r in rows if r.day is not None},
-                        known=bool(rows[0].complete))
-
-
-def _in_app_context() -> bool:
-    try:
-        from flask import has_app_context
-    except ImportError:  # pragma: no cover - flask is a dependency
-        return False
-    return has_app_context()
 
 
 def _monotonic() -> float:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Membership, Organization, OrgKind, PartyStatus, Person, Role
+from .org.services import insert_org as add_org  # noqa: F401  (the tree's path rule)
 
 DEMO_PASSWORD = "demo1234"
 
@@ -46,7 +47,8 @@ def database_is_empty() -> bool:
 
 
 def seed_demo(password_hash: str) -> DemoContext:
-    from . import feature_modules
+    """The core demo (town, villages, people), then each feature's declared demo rows."""
+    from .features import registry
 
     town = add_org(None, OrgKind.TOWN, "青山镇党委")
     ctx = DemoContext(town=town)
@@ -55,8 +57,8 @@ def seed_demo(password_hash: str) -> DemoContext:
     _seed_village(ctx, "donghu", "东湖村", 1, password_hash)
     _seed_village(ctx, "xiling", "西岭村", 101, password_hash)
     db.session.commit()
-    for module in feature_modules("demo"):
-        module.seed(ctx)
+    for seed in registry().demo_seeders():
+        seed(ctx)
         db.session.commit()
     return ctx
 
@@ -91,15 +93,6 @@ def _seed_village(ctx, slug, village, first, password_hash):
         member.is_villager_rep = True
         add_role(member, branch, Role.VILLAGER_REP)
         ctx.reps[slug].append(member)
-
-
-def add_org(parent, kind, name, village=None, slug=None) -> Organization:
-    org = Organization(parent=parent, kind=kind, name=name, village_name=village, slug=slug,
-                       path="")
-    db.session.add(org)
-    db.session.flush()
-    org.path = (parent.path if parent else "/") + f"{org.id}/"
-    return org
 
 
 def add_person(ctx, name, phone, password_hash, status, joined=None) -> Person:

@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
+from .clients import client_id
+
 # Stable constraint names, so migrations work the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -24,16 +26,9 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
-def client_key():
-    """Rate-limit key: the logged-in account, else a per-browser cookie id, else the IP.
-    A whole village shares one IP behind its router, so the IP is only the last resort."""
-    from .web import client_id
-
-    return client_id()
-
-
 # The storage URI comes from config (RATELIMIT_STORAGE_URI: memory:// or REDIS_URL), always set.
-limiter = Limiter(key_func=client_key, strategy="fixed-window")
+# Keyed on the logged-in account, else a per-browser cookie id, else the IP (clients.py).
+limiter = Limiter(key_func=client_id, strategy="fixed-window")
 
 
 def init_extensions(app):
@@ -47,8 +42,6 @@ def init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
-    from . import models  # noqa: F401  (tables must be known before any query)
-
     with app.app_context():
         _configure_sqlite(app)
 

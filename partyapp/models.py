@@ -1,7 +1,8 @@
 """Core tables: organisations, people, roles, invitations, audit trail, inbox, clock heartbeat.
 
-Feature packages keep their own tables in `partyapp/<feature>/models.py`; they are imported
-at the bottom so that `db.metadata` (and Alembic) knows every table.
+Feature packages keep their own tables in `partyapp/<feature>/models.py`; each feature's
+`feature()` declaration imports them, so `db.metadata` (and Alembic) knows every table once
+create_app() has run. Tables here know no feature.
 """
 from __future__ import annotations
 
@@ -239,46 +240,9 @@ class Heartbeat(db.Model):
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CalendarSource:
-    PACKAGE = "package"   # copied from chinesecalendar (2004–2026)
-    ADMIN = "admin"       # entered by a town admin from the State Council's notice
-
-
-class CalendarYear(db.Model):
-    """A year whose official holiday schedule is known. While a year has no row here (and the
-    package does not know it), working days fall back to Monday–Friday — see clock.py."""
-
-    __tablename__ = "calendar_year"
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    complete: Mapped[bool] = mapped_column(default=True)
-    source: Mapped[str] = mapped_column(String(10), default=CalendarSource.PACKAGE)
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-
-
-class CalendarDay(db.Model):
-    """A day that differs from plain Monday–Friday or carries a holiday name: a holiday (休)
-    or a make-up working day (班, 调休). Every other day is a workday iff Monday–Friday."""
-
-    __tablename__ = "calendar_day"
-    day: Mapped[date] = mapped_column(primary_key=True)
-    is_workday: Mapped[bool]
-    name: Mapped[str] = mapped_column(String(40), default="")
-    source: Mapped[str] = mapped_column(String(10), default=CalendarSource.PACKAGE)
-
-
 __all__ = [
-    "CalendarSource", "CalendarYear", "CalendarDay",
     "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "PersonStatus", "Person", "Role",
     "Membership",
     "Invitation", "AuditEntry", "Notification", "OutboundMessage", "Heartbeat", "UniqueConstraint",
 ]
 
-
-def _import_feature_models():
-    from . import feature_modules
-
-    feature_modules("models")
-
-
-_import_feature_models()

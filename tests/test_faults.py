@@ -25,7 +25,7 @@ def china(y, m, d, hh=9, mm=0):
 
 def run_clock(app):
     """One pass of every job of every feature, as the clock process runs them (errors raise)."""
-    for job in all_jobs():
+    for job in all_jobs(app):
         with app.app_context():
             job.func()
             db.session.remove()

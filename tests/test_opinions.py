@@ -316,12 +316,12 @@ def test_calendar_page_warns_and_enters_a_year(client, world, login, frozen):
     frozen(china(2026, 11, 23, 9))
     opinion, _ = make_opinion(world.branch, at=china(2026, 12, 30))
     login(world.town_admin)
-    page = client.get("/opinions/calendar").get_data(as_text=True)
+    page = client.get("/calendar/").get_data(as_text=True)
     assert "2027年节假日安排未录入：答复期限暂按周一至周五计算。请在下面录入。" in page
-    bad = client.post("/opinions/calendar", data={"year": 2027, "schedule": "2027-02-30 休",
+    bad = client.post("/calendar/", data={"year": 2027, "schedule": "2027-02-30 休",
                                                   "complete": "y"})
     assert "第1行的日期不存在" in bad.get_data(as_text=True)
-    done = client.post("/opinions/calendar", data={
+    done = client.post("/calendar/", data={
         "year": 2027, "complete": "y",
         "schedule": "2027-01-01 休 元旦\n2027-01-04 休 元旦\n2027-01-09 班 元旦"})
     assert done.status_code == 303

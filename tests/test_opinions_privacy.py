@@ -5,7 +5,7 @@ from sqlalchemy import select
 from partyapp.extensions import db
 from partyapp.opinions.models import Opinion
 from partyapp.opinions.services import reply_to_opinion
-from partyapp.public.services import TABS
+from partyapp.public.services import tabs
 
 from .access import table_core, table_opinions
 from .access.rules import ANON
@@ -29,7 +29,9 @@ def seed_private_opinions(world):
 
 
 def public_urls(app, world, secret):
-    urls = [f"/v/{world.branch.slug}/{tab}" for tab in TABS]
+    with app.app_context():
+        declared = list(tabs())   # the features' declared public tabs
+    urls = [f"/v/{world.branch.slug}/{tab}" for tab in declared]
     with app.test_request_context():
         for table in (table_core, table_opinions):
             for endpoint, access in table.ROUTES.items():

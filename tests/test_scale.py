@@ -2,9 +2,11 @@
 ones included, and refuses a non-empty database. The full size is timed in the README."""
 from sqlalchemy import func, select
 
-from partyapp import scale
+from partyapp.cli import scale_seeding
 from partyapp.extensions import db
 from partyapp.models import Membership, Organization, OrgKind, Role
+
+scale = scale_seeding()   # bench/scale_seed.py, as `flask seed-scale` loads it
 
 
 def test_seed_scale_fills_the_county(app, app_ctx, monkeypatch):

@@ -1,3 +1,6 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature
+    from . import loader, views  # noqa: F401  (routes exist once loaded)
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+    return Feature(name="auth", blueprint=views.bp, on_app=loader.configure_login)

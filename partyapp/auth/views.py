@@ -1,13 +1,15 @@
 """Log-in (mobile number + password), log-out, invitation links."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..phones import normalize_mobile
-from . import bp, services
+from . import services
 from .forms import LoginForm, SetPasswordForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from .. import authz
 from ..main.services import TodoItem
 from .commitments import (CommitmentAlert, KeptCount, commitment_alerts,  # noqa: F401
-                          commitments_kept, progress_due_for)
+                          commitment_figures, commitments_kept, progress_due_for)
 from .decisions import meeting_attendance  # noqa: F401
 from .reviews import open_rounds_to_vote
 
 
-def public_tab(tab, village) -> dict | None:
+def public_tab(tab, village, query) -> dict | None:
     """Fills the public village tabs commitments / decisions / results."""
     from .public import public_tab as build
 
-    return build(tab, village)
+    return build(tab, village, query)
 
 
 def todo_items(person) -> list[TodoItem]:

@@ -1,13 +1,13 @@
 """Routes of the disclosures feature: the 公开 tab (management for officers, the way to the
 village's public page for everyone), commitments, decisions, review rounds, photos."""
-from flask import (abort, flash, redirect, render_template, request, send_from_directory,
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
                    url_for)
 from flask_login import current_user, login_required
 
 from .. import authz
 from ..extensions import db
 from ..models import Organization
-from . import bp, people
+from . import people
 from . import commitments as commitment_service
 from . import decisions as decision_service
 from . import reviews as review_service
@@ -15,6 +15,8 @@ from .forms import (AssessmentForm, CommitmentForm, DecisionForm, PlainForm, Pro
                     StepForm, choices)
 from .models import Commitment, CommitmentKind, Decision, Rating, ReviewRound
 from .photos import PhotoError, is_photo_name, photo_folder, save_photo
+
+bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
 
 
 def _branch_or_404(branch_id: int) -> Organization:

@@ -1,3 +1,7 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature, Job
+    from . import layout, services, views  # noqa: F401  (routes exist once loaded)
 
-bp = Blueprint("main", __name__)
+    return Feature(name="main", blueprint=views.bp, on_app=layout.configure_layout,
+                   jobs=(Job("heartbeat", services.clock_heartbeat, minutes=1),))

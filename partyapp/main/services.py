@@ -6,6 +6,8 @@ from sqlalchemy import select, text
 
 from .. import clock
 from ..extensions import db
+from ..features import registry
+from .layout import is_care_mode  # noqa: F401  (pages that adapt to 长辈版)
 from ..models import Heartbeat
 
 
@@ -23,31 +25,18 @@ class TodoItem:
 
 
 def todo_items(person) -> list[TodoItem]:
-    from .. import feature_modules
-
-    items: list[TodoItem] = []
-    for module in feature_modules("services"):
-        collect = getattr(module, "todo_items", None)
-        if collect is not None and module.__name__ != __name__:
-            items.extend(collect(person))
+    """Every feature's lines (its declared `todo_items`), urgent first, then soonest due."""
+    items: list[TodoItem] = registry().todo_items(person)
     far = clock.now().replace(year=9999)
     return sorted(items, key=lambda item: (not item.urgent, item.due_at or far))
 
 
 def me_sections(person) -> list[tuple[str, dict]]:
-    """Blocks of the 我的 page: each feature may offer `services.me_section(person)` returning
+    """Blocks of the 我的 page: each feature may declare `me_section(person)` returning
     (template, context) or None — the e-card's stars, the personal check-in code, …
     A context with `identity: True` is the person's card: it comes first and replaces the
     plain name block."""
-    from .. import feature_modules
-
-    sections = []
-    for module in feature_modules("services"):
-        provide = getattr(module, "me_section", None)
-        if provide is not None and module.__name__ != __name__:
-            section = provide(person)
-            if section is not None:
-                sections.append(section)
+    sections = registry().me_sections(person)
     return sorted(sections, key=lambda section: not section[1].get("identity"))
 
 
@@ -66,6 +55,11 @@ def health(max_heartbeat_age) -> tuple[dict, int]:
     body = {"status": "degraded" if reasons else "ok", "reasons": reasons, "database": "ok",
             "scheduler_heartbeat": beat.isoformat() if beat else None}
     return body, 200
+
+
+def clock_heartbeat() -> None:
+    """The clock process's own job: /healthz reads when it last ran."""
+    beat("clock")
 
 
 def beat(name: str = "clock") -> None:

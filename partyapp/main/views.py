@@ -1,10 +1,13 @@
 """首页 (to-do list), the elder-friendly switch, /healthz, favicon."""
-from flask import current_app, jsonify, redirect, render_template, request, send_from_directory
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   send_from_directory)
 from flask_login import current_user, login_required
 
 from ..authz import home_branch
-from ..web import CARE_COOKIE, is_care_mode
-from . import bp, services
+from .layout import CARE_COOKIE, is_care_mode
+from . import services
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

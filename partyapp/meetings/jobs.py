@@ -1,5 +1,5 @@
 """Clock jobs of the meetings feature (each idempotent: it claims its work first)."""
-from ..scheduler import Job
+from ..features import Job
 from .ledger import send_compliance_reminders
 from .services import send_day_before_reminders
 

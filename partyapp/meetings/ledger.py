@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
+from ..calendar.services import local_day, parse_day
 from ..notify.services import notify
-from ..localday import local_day, parse_day
 from .models import (CheckIn, ComplianceReminder, Meeting, MeetingKind, MeetingStatus, Period,
                      meeting_kind_link)
 from .services import active_kinds, active_role_filter, attendee_rows_by_meeting, meeting_counts

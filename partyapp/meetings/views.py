@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from datetime import datetime
 
 import qrcode
-from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
-                   send_file, session, url_for)
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
+                   request, send_file, session, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -17,10 +17,12 @@ from .. import clock
 from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, Person, Role
-from . import bp, checkin, ledger, services
+from . import checkin, ledger, services
 from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
                     MoveForm, PlanForm, PositionForm)
 from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -365,7 +367,7 @@ def _scan_page(meeting: Meeting, result, reason: str | None) -> str:
     processors (no inbox count query, no tab bar) from values read before the commit."""
     from flask_wtf.csrf import generate_csrf
 
-    from ..web import is_care_mode
+    from ..main.services import is_care_mode
 
     wants_position = result is not None and meeting.lat is not None
     return current_app.jinja_env.get_template("meetings/scan_result.html").render(

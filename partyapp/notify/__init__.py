@@ -1,3 +1,6 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature
+    from . import views  # noqa: F401  (routes exist once loaded)
 
-bp = Blueprint("notify", __name__, url_prefix="/inbox")
+    return Feature(name="notify", blueprint=views.bp)

@@ -1,8 +1,10 @@
 """消息: the inbox."""
-from flask import abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from . import bp, services
+from . import services
+
+bp = Blueprint("notify", __name__, url_prefix="/inbox")
 
 
 @bp.get("/")

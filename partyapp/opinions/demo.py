@@ -1,8 +1,10 @@
 """Demo opinions: a handful per village, in every state (open, due soon, overdue, replied,
-closed, reopened, private reply, entered from a paper slip)."""
+closed, reopened, private reply, entered from a paper slip). Then the sweep runs once, as the
+clock process would on its first start, so overdue opinions are marked and reach the town."""
 from datetime import timedelta
 
 from .. import clock
+from .jobs import sweep
 from .models import Channel
 from .services import Submission, rate_opinion, reply_to_opinion, submit_opinion
 
@@ -23,6 +25,7 @@ def seed(ctx) -> None:
         secretary = ctx.members[slug][0]
         for days_ago, category, content, channel, public, then in _SAMPLES:
             _seed_one(branch, secretary, days_ago, category, content, channel, public, then)
+    sweep()
 
 
 def _seed_one(branch, secretary, days_ago, category, content, channel, public, then):

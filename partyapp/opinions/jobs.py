@@ -18,7 +18,7 @@ from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Notification, Organization, Role, UTCDateTime
 from ..notify.services import send_to_branch_group
-from ..scheduler import Job
+from ..features import Job
 from .models import Opinion, OpinionDigest, Status
 from .services import town_admin_ids
 

@@ -22,7 +22,7 @@ from ..models import Membership, Organization, Person, Role
 from ..notify.services import notify
 from ..phones import mask_numbers_in_text, normalize_mobile
 from .models import CATEGORIES, Channel, Opinion, Rating, Status
-from .stats import public_figures, village_reply_stats  # noqa: F401  (town dashboard API)
+from .stats import monthly_on_time, public_figures, village_reply_stats  # noqa: F401  (town's figures)
 
 REPLY_WORKING_DAYS = 5
 CONTENT_MIN, CONTENT_MAX = 5, 1000
@@ -333,7 +333,8 @@ def timeliness(opinion: Opinion, now: datetime | None = None) -> tuple[str, str]
 
 
 def calendar_changed(since: date) -> int:
-    """Hook (workcalendar): a year's holidays were entered; recompute open deadlines."""
+    """Receives features.calendar_changed: a year's holidays were entered; recompute open
+    deadlines."""
     rows = db.session.execute(select(
         Opinion.id, Opinion.round, Opinion.received_at, Opinion.reopened_at, Opinion.due_at)
         .where(Opinion.status == Status.OPEN,
@@ -406,8 +407,8 @@ def _public_view(opinion: Opinion, now: datetime) -> PublicOpinion:
         badge=timeliness(opinion, now), rating=opinion.rating_label)
 
 
-def public_tab(tab: str, village: Organization) -> dict | None:
-    """Hook: the 意见 tab of the public village page (two queries)."""
+def public_tab(tab: str, village: Organization, query=None) -> dict | None:
+    """The 意见 tab of the public village page (two queries; no paging: `query` unused)."""
     if tab != "opinions":
         return None
     return {"template": "opinions/public_tab.html",

@@ -1,5 +1,5 @@
 """Routes of the opinion box: villagers (no account) submit and track; branch staff enter
-paper/hotline/visit opinions, assign, forward and reply; town admins keep the calendar."""
+paper/hotline/visit opinions, assign, forward and reply."""
 from __future__ import annotations
 
 import base64
@@ -7,7 +7,8 @@ from datetime import datetime, time
 from io import BytesIO
 
 import qrcode
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -15,11 +16,10 @@ from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, OrgKind, Role
 from ..public.services import village_by_slug
-from ..workcalendar import calendar_warnings, enter_year, parse_schedule, stored_years, year_days
-from . import bp, services
+from ..calendar.services import calendar_warnings
+from . import services
 from .forms import (
     AssignForm,
-    CalendarForm,
     FindForm,
     OpinionForm,
     RateForm,
@@ -29,6 +29,8 @@ from .forms import (
 )
 from .models import Channel, Opinion, OpinionPhoto, Status
 from .photos import PhotoError, photo_path, read_uploads
+
+bp = Blueprint("opinions", __name__, url_prefix="/opinions")
 
 
 def _content_key() -> str:
@@ -295,32 +297,3 @@ def _send_photo(opinion: Opinion, photo_id: int):
     response = send_file(photo_path(photo), mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-# ---- town admins: the working-day calendar -------------------------------------------------
-@bp.route("/calendar", methods=["GET", "POST"])
-def calendar():
-    towns = orgs_where(current_user, "calendar.manage")
-    require("calendar.manage", towns[0] if towns else None)
-    form = CalendarForm()
-    if request.method == "GET":
-        missing = clock.missing_calendar_years()
-        form.year.data = missing[0] if missing else clock.today().year + 1
-    if form.validate_on_submit():
-        try:
-            days = parse_schedule(form.schedule.data, form.year.data)
-        except ValueError as exc:
-            form.schedule.errors.append(str(exc))
-        else:
-            changed = enter_year(current_user, form.year.data, days,
-                                 complete=form.complete.data, org_id=towns[0].id)
-            flash(f"{form.year.data}年安排已录入（{len(days)}天），"
-                  f"重新计算了{changed}条意见的答复期限。", "success")
-            return redirect(url_for("opinions.calendar", year=form.year.data), code=303)
-    shown_year = request.args.get("year", type=int) or clock.today().year
-    if not 2000 <= shown_year <= 2100:
-        shown_year = clock.today().year
-    return render_template("opinions/calendar.html", form=form, years=stored_years(),
-                           shown_year=shown_year, days=year_days(shown_year),
-                           warnings=calendar_warnings(), on_calendar_page=True,
-                           channel_labels=Channel.LABELS)

@@ -1,3 +1,6 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature
+    from . import town_views, views  # noqa: F401  (routes exist once loaded)
 
-bp = Blueprint("org", __name__, url_prefix="/org")
+    return Feature(name="org", blueprint=views.bp)

@@ -447,3 +447,14 @@ def masked_webhook(url: str | None) -> str:
         return ""
     head, _, key = url.partition("key=")
     return f"{head}key={key[:4]}…{key[-4:]}" if len(key) > 8 else f"{head}key=…"
+
+
+def insert_org(parent, kind, name, village=None, slug=None) -> Organization:
+    """A new organisation under `parent` with its materialised path ("/1/4/9/"): the one
+    place that writes a path (the roster, the town's tree editor, the demo)."""
+    org = Organization(parent=parent, kind=kind, name=name, village_name=village, slug=slug,
+                       path="")
+    db.session.add(org)
+    db.session.flush()
+    org.path = (parent.path if parent else "/") + f"{org.id}/"
+    return org

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, PersonStatus, Role
-from .services import RosterError, is_current, pinyin_key, role_titles
+from .services import RosterError, insert_org, is_current, pinyin_key, role_titles
 
 # Which kind may sit under which.
 CHILD_KINDS = {
@@ -80,8 +80,6 @@ def check_org_data(parent: Organization | None, data: OrgData, org: Organization
 
 
 def add_org(parent: Organization, data: OrgData, actor) -> Organization:
-    from ..demo import add_org as insert_org
-
     org = insert_org(parent, data.kind, data.name.strip(), village=data.village_name or None,
                      slug=data.slug or None)
     audit.record(actor, "org.add", "organization", org.id, org_id=org.id, name=org.name,

@@ -5,9 +5,10 @@ from flask_login import current_user
 from .. import authz, clock
 from ..extensions import db
 from ..models import OrgKind
-from . import bp, structure
+from . import structure
 from .forms import COMMITTEE_SLOTS, OrgForm, RenameForm, StatusForm, TermForm, TransferForm
 from .services import RosterError, is_current
+from .views import bp
 
 
 def _town(town_id: int):

@@ -1,15 +1,18 @@
 """Roster (花名册), people and the audit trail of a branch."""
 import io
 
-from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 
 from .. import authz
 from ..extensions import db
 from ..models import Organization
-from . import bp, importer, services
+from . import importer, services
 from .forms import ImportForm, PersonForm, RobotForm
+
+# The town admin's routes (town_views.py) are on this blueprint too.
+bp = Blueprint("org", __name__, url_prefix="/org")
 
 
 def _branch_or_404(branch_id: int, permission: str) -> Organization:
@@ -191,6 +194,3 @@ def robot_test(branch_id):
         flash("发送失败：请检查地址是否正确、机器人是否还在群里", "error")
     db.session.commit()   # the delivery record
     return redirect(url_for("org.robot", branch_id=branch.id), code=303)
-
-
-from . import town_views  # noqa: E402,F401  (the town admin's routes, same blueprint)

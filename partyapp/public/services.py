@@ -2,10 +2,8 @@
 from sqlalchemy import select
 
 from ..extensions import db
+from ..features import TabQuery, registry
 from ..models import Organization
-
-# tab key -> label. Features fill the tabs (disclosures: 承诺/决策/结果; opinions: 意见).
-TABS = {"commitments": "承诺", "decisions": "决策", "results": "结果", "opinions": "意见"}
 
 
 def village_by_slug(slug: str) -> Organization | None:
@@ -13,14 +11,15 @@ def village_by_slug(slug: str) -> Organization | None:
         Organization.slug == slug, Organization.active.is_(True)))
 
 
-def tab_context(tab: str, village: Organization) -> dict:
-    """Each feature may offer `public_tab(tab, village) -> dict | None` in its services."""
-    from .. import feature_modules
+def tabs() -> dict[str, str]:
+    """tab key -> label, in the features' declaration order (disclosures: 承诺/决策/结果;
+    opinions: 意见)."""
+    return {key: tab.label for key, tab in registry().public_tabs().items()}
 
-    for module in feature_modules("services"):
-        provide = getattr(module, "public_tab", None)
-        if provide is not None and module.__name__ != __name__:
-            context = provide(tab, village)
-            if context is not None:
-                return context
-    return {}
+
+def tab_context(tab: str, village: Organization, query: TabQuery) -> dict | None:
+    """The declared tab's context; None when no feature offers that tab."""
+    declared = registry().public_tabs().get(tab)
+    if declared is None:
+        return None
+    return declared.context(tab, village, query) or {}

@@ -1,3 +1,7 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature
+    from . import demo, models, services, views  # noqa: F401  (tables, routes)
 
-bp = Blueprint("ratings", __name__, url_prefix="/ratings")
+    return Feature(name="ratings", blueprint=views.bp, demo=demo.seed,
+                   todo_items=services.todo_items, me_section=services.me_section)

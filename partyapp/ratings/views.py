@@ -1,17 +1,19 @@
 """Routes of the ratings feature (评星定级): parse, call a service, render or redirect."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import authz, clock
 from ..extensions import db
 from ..models import Organization, Person
-from . import bp, entries, evaluation, notice, scoring, services
+from . import entries, evaluation, notice, scoring, services
 from .forms import (AnswerForm, EntryForm, ExemptionForm, HoursForm, ObjectionForm, PublishForm,
                     RevokeForm, RoundForm)
 from .models import EvaluationRound, Grade, ItemKind, Objection
+
+bp = Blueprint("ratings", __name__, url_prefix="/ratings")
 
 SEE_BRANCH = ("rating.manage", "town.oversee")
 

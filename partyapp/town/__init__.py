@@ -1,3 +1,8 @@
-from flask import Blueprint
+def feature():
+    """What this feature offers the app (partyapp/features.py)."""
+    from ..features import Feature
+    from . import demo, models, services, views  # noqa: F401  (tables, routes)
 
-bp = Blueprint("town", __name__, url_prefix="/town")
+    return Feature(name="town", blueprint=views.bp, demo=demo.seed,
+                   todo_items=services.todo_items, me_section=services.me_section,
+                   page_sections={"opinion_detail": views.opinion_notes_section})

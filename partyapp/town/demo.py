@@ -1,10 +1,9 @@
-"""Demo for the town dashboard: the other features' demo data already fill it. Here the
-opinion sweep runs once (as the clock process would), so overdue opinions reach the town,
-and the town admin writes a 督办 note on the first escalated one."""
+"""Demo for the town dashboard: the other features' demo data already fill it (the opinion
+box's demo ends with one sweep, so overdue opinions have reached the town). Here the town
+admin writes a 督办 note on the first escalated one."""
 from sqlalchemy import select
 
 from ..extensions import db
-from ..opinions.jobs import sweep
 from ..opinions.models import Opinion
 from .models import SupervisoryNote
 
@@ -13,7 +12,6 @@ NOTE = "请支部书记三个工作日内上门答复群众，并把办理结果
 
 
 def seed(ctx) -> None:
-    sweep()
     admin = ctx.people.get(ADMIN_PHONE)
     first = db.session.scalar(select(Opinion).where(Opinion.escalated_at.is_not(None))
                               .order_by(Opinion.escalated_at, Opinion.id).limit(1))

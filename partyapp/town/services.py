@@ -16,19 +16,18 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock
 from ..authz import can, orgs_where
-from ..disclosures.commitments import commitment_figures
-from ..disclosures.services import CommitmentAlert
+from ..calendar.services import local_day
+from ..disclosures.services import CommitmentAlert, commitment_figures
 from ..extensions import db
 from ..meetings.ledger import (PeriodRange, held_meeting_days, month_range,
                               parse_period, quarter_range)
-from ..localday import local_day
 from ..meetings.models import Meeting, MeetingKind, MeetingStatus
 from ..meetings.services import Counts, active_kinds
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
-from ..opinions.services import branch_secretary_id, escalated_opinions
-from ..opinions.stats import monthly_on_time, village_reply_stats
+from ..opinions.services import (branch_secretary_id, escalated_opinions, monthly_on_time,
+                                 village_reply_stats)
 from . import charts, score
 from .compliance import Matrix, compliance_matrix
 from .models import SupervisoryNote

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 
 from .. import clock
@@ -12,9 +13,11 @@ from ..authz import require
 from ..extensions import db
 from ..models import Organization, OrgKind
 from ..opinions.models import Opinion
-from ..workcalendar import calendar_warnings
-from . import bp, charts, report, services
+from ..calendar.services import calendar_warnings
+from . import charts, report, services
 from .forms import NoteForm
+
+bp = Blueprint("town", __name__, url_prefix="/town")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,12 +93,14 @@ def add_note(town_id, opinion_id):
     return redirect(url_for("opinions.detail", opinion_id=opinion_id) + "#supervision", code=303)
 
 
-def opinion_supervision(opinion):
-    """For the opinion page's include (templates/town/_opinion_notes.html)."""
+def opinion_notes_section(opinion) -> str:
+    """The town's 督办 block on an opinion's staff page (the `opinion_detail` page section
+    the town declares; the opinion page knows no town)."""
     block = services.opinion_notes_block(current_user, opinion)
+    if not (block["notes"] or block["can_add"]):
+        return ""
     block["form"] = NoteForm() if block["can_add"] else None
-    return block
+    return render_template("town/_opinion_notes.html", supervision=block, opinion=opinion)
 
 
-bp.add_app_template_global(opinion_supervision, "town_supervision")
 bp.add_app_template_global(charts.svg, "town_chart_svg")

@@ -1,9 +1,8 @@
 """Opinion box routes: who may use them. Villagers need no account; handling stays in the
-branch (and its town, read-only); the calendar belongs to town admins."""
+branch (and its town, read-only)."""
 from .rules import EVERYONE, LOGGED_IN, OFFICERS, Access
 
 SECRETARY = frozenset({"secretary"})
-TOWN_ADMINS = frozenset({"town_admin", "other_town_admin"})  # the calendar is national
 
 
 def populate(world):
@@ -51,5 +50,4 @@ ROUTES = {
                              secret=lambda w: "甲一村内部意见"),
     "opinions.staff_photo": Access(OFFICERS, params=lambda w: {
         "opinion_id": w.extra["opinion"], "photo_id": w.extra["opinion_photo"]}),
-    "opinions.calendar": Access(TOWN_ADMINS),
 }

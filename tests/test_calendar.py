@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from partyapp import clock
 from partyapp.extensions import db
-from partyapp.models import CalendarDay, CalendarYear
+from partyapp.calendar.models import CalendarDay, CalendarYear
 from partyapp.opinions.services import opinion_due_at
-from partyapp.workcalendar import calendar_warnings, enter_year, parse_schedule, seed_from_package
+from partyapp.calendar.services import (calendar_warnings, enter_year, parse_schedule,
+                                        seed_from_package)
 
 from .factories_opinions import make_opinion
 
@@ -195,3 +196,15 @@ def test_working_days_counter_agrees_with_the_loop_across_national_day(app_ctx):
     assert between(date(2026, 9, 30), date(2026, 10, 13)) == 5
     assert between(date(2026, 9, 1), date(2026, 9, 30)) == clock.working_days_between(
         date(2026, 9, 1), date(2026, 9, 30))   # outside the range: falls back to the loop
+
+
+def test_old_calendar_address_redirects_keeping_the_method(client, world, login):
+    """The page moved to its own room (/calendar/); bookmarks and old forms still work."""
+    login(world.town_admin)
+    page = client.get("/opinions/calendar?year=2026")
+    assert page.status_code == 308 and page.headers["Location"].endswith("/calendar/?year=2026")
+    posted = client.post("/opinions/calendar", data={"year": 2027, "schedule": "2027-02-30 休"})
+    assert posted.status_code == 308 and posted.headers["Location"].endswith("/calendar/")
+    again = client.post(posted.headers["Location"], data={"year": 2027,
+                                                          "schedule": "2027-02-30 休"})
+    assert "第1行的日期不存在" in again.get_data(as_text=True)

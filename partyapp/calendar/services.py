@@ -1,6 +1,7 @@
 """The working-day calendar kept in the database: seeding from chinesecalendar, a town admin
 entering a new year's State Council schedule (a plain text list of 休/班 days), and the warning
-shown while a year is missing. The arithmetic itself lives in clock.py.
+shown while a year is missing. The arithmetic itself lives in clock.py, which reads the stored
+years through `stored_schedule`, registered as its source when the app starts.
 
 Seeding is automatic: migration 0002 copies the package years into the tables, and
 `flask calendar-seed` (idempotent) does it for databases made otherwise. Without either,
@@ -12,10 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 
-from . import audit, clock
-from .extensions import db
+
+from .. import audit, clock
+from ..extensions import db
+from ..features import calendar_changed as calendar_changed_signal
+from .localday import local_day, parse_day  # noqa: F401  (for other features' SQL figures)
 from .models import CalendarDay, CalendarSource, CalendarYear
 
 _LINE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(休|班)\s*(.*)$")
@@ -89,16 +93,28 @@ def _upsert_year(year: int, actor, complete: bool) -> None:
 
 
 def calendar_changed(since: date) -> int:
-    """Tell every feature (services.calendar_changed(since)) that working days from `since`
-    on may have changed, so stored deadlines are recomputed. Returns how many changed."""
-    from . import feature_modules
+    """Tell every feature (the `calendar_changed` signal) that working days from `since` on
+    may have changed, so stored deadlines are recomputed. Returns how many rows changed."""
+    replies = calendar_changed_signal.send(since)
+    return sum(changed or 0 for _receiver, changed in replies)
 
-    changed = 0
-    for module in feature_modules("services"):
-        hook = getattr(module, "calendar_changed", None)
-        if hook is not None:
-            changed += hook(since) or 0
-    return changed
+
+def stored_schedule(year: int) -> clock.YearSchedule | None:
+    """clock.py's source: the year's schedule from the database in one query; None when nobody
+    entered it. Outside an app context the database cannot be asked."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        raise clock.SourceUnavailable
+    rows = db.session.execute(
+        select(CalendarYear.complete, CalendarDay.day, CalendarDay.is_workday)
+        .outerjoin(CalendarDay, and_(CalendarDay.day >= date(year, 1, 1),
+                                     CalendarDay.day <= date(year, 12, 31)))
+        .where(CalendarYear.year == year)).all()
+    if not rows:
+        return None
+    return clock.YearSchedule({r.day: r.is_workday for r in rows if r.day is not None},
+                              known=bool(rows[0].complete))
 
 
 def seed_from_package() -> list[int]:

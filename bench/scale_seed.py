@@ -1,4 +1,6 @@
 """`flask seed-scale`: a county-sized database for the page benchmarks (bench/pages.py).
+It lives with the benchmarks, not in the package; partyapp/cli.py loads it from here when the
+command runs.
 
 The demo town first (so the demo log-ins work and every feature's demo rows exist), then the
 county is filled up to 20 branches and 2,000 members, with three years of meetings and their
@@ -16,9 +18,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
-from . import clock
-from .extensions import db
-from .models import Membership, Organization, OrgKind, PartyStatus, Person, Role
+from partyapp import clock
+from partyapp.extensions import db
+from partyapp.models import Membership, Organization, OrgKind, PartyStatus, Person, Role
 
 BRANCHES = 20
 MEMBERS = 2_000
@@ -43,7 +45,7 @@ def _ids(model, *where) -> list[int]:
 def _branches(town: Organization) -> list[Organization]:
     existing = list(db.session.scalars(select(Organization).where(
         Organization.kind == OrgKind.BRANCH).order_by(Organization.id)))
-    from .demo import add_org
+    from partyapp.demo import add_org
 
     for n in range(BRANCHES - len(existing)):
         name = VILLAGES[n % len(VILLAGES)] + ("村" if n < len(VILLAGES) else f"{n}村")
@@ -108,8 +110,8 @@ SERIES_NAMES = {"theme_day": "主题党日", "branch_committee": "支部委员�
 
 
 def _meetings(branches, members: dict[int, list[int]], rng: random.Random) -> tuple[int, int]:
-    from .meetings.models import CheckIn, Meeting, MeetingAttendee, MeetingKind, meeting_kind_link
-    from .meetings.services import store_counts
+    from partyapp.meetings.models import CheckIn, Meeting, MeetingAttendee, MeetingKind, meeting_kind_link
+    from partyapp.meetings.services import store_counts
 
     kinds = dict(db.session.execute(select(MeetingKind.code, MeetingKind.id)).all())
     groups = {}
@@ -168,7 +170,7 @@ CATEGORIES = ["村务", "环境卫生", "道路交通", "治安", "其他"]
 
 
 def _opinions(branches, rng: random.Random) -> int:
-    from .opinions.models import Opinion
+    from partyapp.opinions.models import Opinion
 
     now = clock.now()
     between = clock.working_days_counter(clock.local_date(now) - timedelta(days=YEARS * 366 + 2),
@@ -204,7 +206,7 @@ def _opinions(branches, rng: random.Random) -> int:
 
 # ---- commitments ----------------------------------------------------------------------------
 def _commitments(branches, members: dict[int, list[int]]) -> tuple[int, int]:
-    from .disclosures.models import Commitment, CommitmentUpdate
+    from partyapp.disclosures.models import Commitment, CommitmentUpdate
 
     now = clock.now()
     rows = []
@@ -232,8 +234,8 @@ def _commitments(branches, members: dict[int, list[int]]) -> tuple[int, int]:
 def seed_scale_command(seed):
     """Build a county-sized database (demo town + 20 branches, 2,000 members, 3 years of
     meetings with check-ins, 50,000 opinions, 2,000 commitments with updates)."""
-    from .auth.services import hash_password
-    from .demo import DEMO_PASSWORD, database_is_empty, seed_demo
+    from partyapp.auth.services import hash_password
+    from partyapp.demo import DEMO_PASSWORD, database_is_empty, seed_demo
 
     if not database_is_empty():
         raise click.ClickException("The database is not empty: run on a fresh database.")

@@ -1,0 +1,24 @@
+"""Request-level plumbing, one module per job: htmx (page or fragment), security (headers,
+NUL filter, client id cookie), errors (the Chinese error pages), assets (static files), and the
+template filters below. The log-in loader lives in auth/, the layout context in main/."""
+from __future__ import annotations
+
+from .. import clock
+from .assets import configure_assets
+from .errors import ERROR_MESSAGES, configure_errors  # noqa: F401
+from .htmx import render_page, wants_fragment  # noqa: F401
+from .security import configure_security
+
+
+def configure_web(app):
+    configure_security(app)
+    configure_errors(app)
+    configure_filters(app)
+    configure_assets(app)
+
+
+def configure_filters(app):
+    app.jinja_env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": (
+        clock.to_local(dt).strftime(fmt) if dt else "")
+    app.jinja_env.filters["cn_date"] = lambda d: f"{d.month}月{d.day}日" if d else ""
+    app.jinja_env.globals["now"] = clock.now
