@@ -6,7 +6,8 @@ town). Nothing is granted sideways or upwards, so a secretary of branch A can do
 branch B, and a town admin sees nothing of another town.
 
 Features that give rights through an object (the recorder named on one meeting) pass them in
-`extra_roles`, so the decision still happens here.
+`extra_roles`, so the decision still happens here. Such a right holds only while the person
+still holds a role reaching that organisation: it ends when they leave the branch (hand-over).
 """
 from __future__ import annotations
 
@@ -78,12 +79,12 @@ def can(person, permission: str, org: Organization | None, *, extra_roles=()) ->
     if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
         return False
     allowed = PERMISSIONS[permission]
-    if allowed & set(extra_roles):
-        return True
     if org is None:
         return False
-    return any(m.role in allowed and org.path.startswith(scope_path(m))
-               for m in active_memberships(person))
+    reaching = [m for m in active_memberships(person) if org.path.startswith(scope_path(m))]
+    if allowed & set(extra_roles) and reaching:
+        return True
+    return any(m.role in allowed for m in reaching)
 
 
 def scope_path(membership: Membership) -> str:
