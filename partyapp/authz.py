@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "opinion.supervise": {Role.TOWN_ADMIN},
     "disclosure.manage": _OFFICERS,
     "commitment.own": MEMBER_ROLES,
+    # 已兑现 and the annual / term verdicts, never on one's own commitment (disclosures).
+    "commitment.judge": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
     "review.vote": MEMBER_ROLES | {Role.VILLAGER_REP},
     "rating.manage": {Role.SECRETARY, Role.DEPUTY_SECRETARY},
     "rating.view": _ALL_INSIDE,
