@@ -118,6 +118,8 @@ def test_a_transferred_member_loses_every_right_granted_through_an_object(
     login(world.secretary)
     page = client.get(f"/opinions/{opinion.id}").get_data(as_text=True)
     assert "交接：组织关系转接：普通党员不再办理，转交书记甲" in page
+    trail = client.get(f"/org/{world.branch.id}/audit").get_data(as_text=True)
+    assert "意见交接" in trail and "组织关系转接：退出1场未开的会议" in trail
 
 
 def test_deactivation_hands_the_open_opinions_to_the_secretary(client, login, world, frozen):
@@ -130,3 +132,25 @@ def test_deactivation_hands_the_open_opinions_to_the_secretary(client, login, wo
     assert _opinion(opinion.id).assignee_id == world.secretary.id
     assert "交接：停用：记录员不再办理，转交书记甲" in client.get(
         f"/opinions/{opinion.id}").get_data(as_text=True)
+
+
+def test_work_moves_only_with_the_role_it_was_held_by(client, login, world, frozen):
+    """换届: the former secretary stays in the two committees but passes the secretary's
+    opinions on; a committee member re-elected keeps the one forwarded to him."""
+    frozen(china(2026, 10, 12, 9))
+    committee_member = make_person("两委委员", org=world.branch,
+                                   roles=(Role.MEMBER, Role.COMMITTEE), post="村委会委员")
+    db.session.commit()
+    kept_by_secretary, _ = make_opinion(world.branch, content="村口路灯坏了很久。")
+    forwarded, _ = make_opinion(world.branch, content="水渠堵塞需要清理。")
+    assign_opinion(world.secretary, forwarded, committee_member.id)
+    new_secretary = make_person("钱新书记", org=world.group)
+    db.session.commit()
+    login(world.town_admin)
+    response = client.post(f"/org/town/{world.town.id}/orgs/{world.branch.id}/term", data={
+        "on": "2026-10-12", "secretary": str(new_secretary.id),
+        "committee_person_1": str(world.secretary.id), "committee_post_1": "村委会委员",
+        "committee_person_2": str(committee_member.id), "committee_post_2": "村委会主任"})
+    assert response.status_code == 303
+    assert _opinion(kept_by_secretary.id).assignee_id == new_secretary.id
+    assert _opinion(forwarded.id).assignee_id == committee_member.id

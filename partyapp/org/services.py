@@ -337,6 +337,7 @@ ACTION_LABELS = {
     "admin.create": "创建管理员",
     "org.add": "新建组织", "org.rename": "修改组织信息", "org.term_change": "换届",
     "person.transfer": "组织关系转接", "person.status": "登记人员状态",
+    "opinion.handover": "意见交接", "meeting.handover": "会议应到随人员调整",
 }
 
 
@@ -385,6 +386,12 @@ def describe_detail(entry: AuditEntry) -> str:
         parts.append("新任：" + "、".join(e.replace(":", " ") for e in detail["started"]))
     if detail.get("on"):
         parts.append(f"日期：{detail['on']}")
+    if detail.get("note"):
+        parts.append(str(detail["note"]))
+    if detail.get("left_meetings"):
+        parts.append(f"{detail.get('reason', '')}：退出{len(detail['left_meetings'])}场未开的会议")
+    if detail.get("joined_meetings"):
+        parts.append(f"{detail.get('reason', '')}：加入{len(detail['joined_meetings'])}场未开的会议")
     if detail.get("count") is not None:
         parts.append(f"共{detail['count']}人")
     return "；".join(parts)
