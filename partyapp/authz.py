@@ -6,7 +6,8 @@ town). Nothing is granted sideways or upwards, so a secretary of branch A can do
 branch B, and a town admin sees nothing of another town.
 
 Features that give rights through an object (the recorder named on one meeting) pass them in
-`extra_roles`, so the decision still happens here.
+`extra_roles`, so the decision still happens here. Such a right holds only while the person
+still holds a role reaching that organisation: it ends when they leave the branch (hand-over).
 """
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "opinion.supervise": {Role.TOWN_ADMIN},
     "disclosure.manage": _OFFICERS,
     "commitment.own": MEMBER_ROLES,
+    # 已兑现 and the annual / term verdicts, never on one's own commitment (disclosures).
+    "commitment.judge": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
     "review.vote": MEMBER_ROLES | {Role.VILLAGER_REP},
     "rating.manage": {Role.SECRETARY, Role.DEPUTY_SECRETARY},
     "rating.view": _ALL_INSIDE,
@@ -78,12 +81,12 @@ def can(person, permission: str, org: Organization | None, *, extra_roles=()) ->
     if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
         return False
     allowed = PERMISSIONS[permission]
-    if allowed & set(extra_roles):
-        return True
     if org is None:
         return False
-    return any(m.role in allowed and org.path.startswith(scope_path(m))
-               for m in active_memberships(person))
+    reaching = [m for m in active_memberships(person) if org.path.startswith(scope_path(m))]
+    if allowed & set(extra_roles) and reaching:
+        return True
+    return any(m.role in allowed for m in reaching)
 
 
 def scope_path(membership: Membership) -> str:

@@ -24,6 +24,12 @@ signals = Namespace()
 calendar_changed = signals.signal("calendar-changed")
 
 
+# People stopped holding roles (换届, transfer, deactivation, a roster edit): sent by org with
+# the RoleChange as the sender, inside the same transaction, so a receiver `f(change)` moves
+# that feature's open work to the new holder (opinions, meetings' future attendees and hosts).
+roles_ended = signals.signal("roles-ended")
+
+
 @dataclass(frozen=True)
 class Job:
     """Periodic work for the clock process. `func()` runs inside an app context and must be

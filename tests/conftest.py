@@ -50,6 +50,9 @@ def app(tmp_path_factory):
                   UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         config["SQLALCHEMY_DATABASE_URI"] = _normalise_pg(os.environ["DATABASE_URL"])
+    # Flask-Limiter sets up its storage only when enabled at init_app(); a test that ran before
+    # this fixture (one that needs no app) has switched it off (see `_clean_state`).
+    limiter.enabled = True
     app = create_app(config)
     with app.app_context():
         db.drop_all()

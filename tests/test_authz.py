@@ -23,7 +23,7 @@ OWN_BRANCH = {
     "villager_rep": {"branch.view", "meeting.attend", "meeting.view", "review.vote", "rating.view"},
     "town_admin": {"branch.view", "roster.view", "roster.manage", "audit.view", "meeting.view",
                    "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
-                   "rating.view"},
+                   "rating.view", "commitment.judge"},
 }
 
 

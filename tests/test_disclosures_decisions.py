@@ -148,18 +148,22 @@ def test_linked_members_meeting_counts_full_members_from_its_check_ins(world):
     probationary = make_person("预备党员丙", org=world.group, status=PartyStatus.PROBATIONARY)
     attendees = [world.member, world.group_leader, world.recorder, world.secretary,
                  probationary, world.villager_rep]
+    from partyapp.meetings.models import MeetingStatus
+
     meeting = make_meeting(world.branch, kinds=("branch_assembly",), host=world.secretary,
                            recorder=world.recorder, attendee_ids=[p.id for p in attendees],
                            starts_at=clock.now() - timedelta(minutes=5))
     for person in (world.member, world.recorder, world.secretary, probationary):
         check_in(meeting, person.id)
+    meeting.status = MeetingStatus.CLOSED   # held: a step links only a held meeting
     db.session.commit()
     assert service.meeting_attendance(meeting.id) == (6, 4)
     assert service.meeting_attendance(meeting.id, full_members_only=True) == (4, 3)
     assert service.meeting_attendance(meeting.id + 999) is None
     decision = through_step_two(world)
-    record = step(decision, 3, meeting_id=meeting.id, expected=30, present=30, votes_for=3,
-                  votes_against=0, votes_abstain=0)
+    record = service.record_step(world.secretary, decision, 3, StepInput(
+        held_on=clock.today(), meeting_id=meeting.id, expected=30, present=30, votes_for=3,
+        votes_against=0, votes_abstain=0))
     assert (record.expected, record.present, record.passed) == (4, 3, True)
 
 

@@ -311,7 +311,7 @@ def make_finished_commitments(world, n, open_assessed=1):
     def make(i, status):
         c = make_commitment(world.branch, world.secretary, title=f"第{i + 1:02d}项兑现",
                             due_on=date(2026, 1, 1) + timedelta(days=i), status=status)
-        commitment_service.record_assessment(world.secretary, c, "annual", 2026, "kept",
+        commitment_service.record_assessment(world.town_admin, c, "annual", 2026, "kept",
                                              f"第{i + 1:02d}项的考核理由")
     for i in range(n):
         make(i, "kept")

@@ -64,10 +64,68 @@ def create_commitment(actor, branch, data: CommitmentInput, committee_ids: set[i
     return commitment
 
 
+# ---- nobody judges their own promise -----------------------------------------------------------
+VERDICT_STATUSES = (CommitmentStatus.KEPT, CommitmentStatus.PARTLY_KEPT, CommitmentStatus.NOT_KEPT)
+WHO_JUDGES = "已兑现、部分兑现、未兑现和年度考核、任期评定由书记记录，书记本人的承诺由镇党委记录"
+
+
+def status_problem(status: str, percent: int) -> str | None:
+    """Status and percentage must agree; None when they do, else the Chinese reason."""
+    if status == CommitmentStatus.NOT_STARTED and percent != 0:
+        return f"状态是“未开始”，完成百分比应为 0，不能是 {percent}%。"
+    if status == CommitmentStatus.KEPT and percent != 100:
+        return f"“已兑现”要完成 100%，现在只填了 {percent}%。"
+    if status == CommitmentStatus.PARTLY_KEPT and percent == 100:
+        return "已完成 100%，应为“已兑现”，不是“部分兑现”。"
+    return None
+
+
+def _is_branch_secretary(person_id: int, branch_id: int) -> bool:
+    from ..models import Membership, Role
+
+    today = clock.today()
+    return db.session.scalar(select(Membership.id).where(
+        Membership.person_id == person_id, Membership.org_id == branch_id,
+        Membership.role == Role.SECRETARY,
+        (Membership.ended_on.is_(None)) | (Membership.ended_on > today)).limit(1)) is not None
+
+
+def judge_problem(actor, commitment: Commitment) -> str | None:
+    """Who may record a verdict on a commitment (已兑现 … or an assessment): someone other
+    than its owner with the right — the branch secretary, or the town for the secretary's
+    own commitments. None when `actor` may; else the Chinese reason."""
+    from .. import authz
+    from ..models import Organization
+
+    branch = db.session.get(Organization, commitment.branch_id)
+    if actor.id == commitment.owner_id:
+        return f"不能给自己的承诺下结论：{WHO_JUDGES}。请先如实填写进展。"
+    if _is_branch_secretary(commitment.owner_id, commitment.branch_id):
+        if not authz.can(actor, "town.oversee", branch):
+            return "这是书记本人的承诺，结论由镇党委记录。"
+    elif not authz.can(actor, "commitment.judge", branch):
+        return f"没有记录结论的权限：{WHO_JUDGES}。"
+    return None
+
+
+def progress_problem(actor, commitment: Commitment, percent: int, status: str) -> str | None:
+    """Why this progress entry may not be saved (None: it may)."""
+    if status not in CommitmentStatus.LABELS or not 0 <= percent <= 100:
+        return "进展或状态不正确。"
+    problem = status_problem(status, percent)
+    if problem is None and status != commitment.status and (
+            status in VERDICT_STATUSES or commitment.status in VERDICT_STATUSES):
+        problem = judge_problem(actor, commitment)
+    return problem
+
+
 def add_progress(actor, commitment: Commitment, text: str, percent: int, status: str,
                  photo: str | None = None) -> CommitmentUpdate:
-    if status not in CommitmentStatus.LABELS or not 0 <= percent <= 100:
-        raise CommitmentError("进展或状态不正确。")
+    """The owner (or an officer) reports progress. Moving into or out of a verdict status
+    (已兑现 …) is a verdict: someone else with the right records it."""
+    problem = progress_problem(actor, commitment, percent, status)
+    if problem:
+        raise CommitmentError(problem)
     now = clock.now()
     update = CommitmentUpdate(commitment_id=commitment.id, author_id=actor.id, at=now,
                               text=text, percent=percent, status=status, photo=photo)
@@ -87,6 +145,9 @@ def record_assessment(actor, commitment: Commitment, kind: str, period: int, ver
                       reasons: str) -> Assessment:
     if kind not in Assessment.KIND_LABELS or verdict not in Verdict.LABELS:
         raise CommitmentError("考核类型或结论不正确。")
+    problem = judge_problem(actor, commitment)
+    if problem:
+        raise CommitmentError(problem)
     assessment = Assessment(commitment_id=commitment.id, kind=kind, period=period,
                             verdict=verdict, reasons=reasons, recorded_by_id=actor.id)
     db.session.add(assessment)

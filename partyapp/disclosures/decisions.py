@@ -11,7 +11,8 @@ from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, PartyStatus, Person, Role
 from .models import Decision, DecisionStatus, DecisionStep, Procedure, ProcedureStep
-from .procedures import check_meeting, ensure_procedures
+from .procedures import (WITH_VILLAGER_REPS, check_meeting, ensure_procedures,
+                         step_meeting_rule)
 
 
 class StepError(ValueError):
@@ -82,6 +83,9 @@ def record_step(actor, decision: Decision, position: int, data: StepInput) -> De
         raise StepError("这项决策已经结束，不能再记录步骤。")
     if position != step.position:
         raise StepError(f"必须按顺序进行：下一步是“{step.name}”。")
+    _check_date(decision, data.held_on)
+    if data.meeting_id:
+        _check_meeting(decision, step, data)
     data = _with_meeting_counts(decision.branch_id, step, data)
     result = check_meeting(step, data.expected or 0, data.present or 0, data.votes_for)
     record = DecisionStep(
@@ -99,24 +103,86 @@ def record_step(actor, decision: Decision, position: int, data: StepInput) -> De
     return record
 
 
+def _check_date(decision: Decision, held_on: date) -> None:
+    """Steps are dated in order and never in the future."""
+    if held_on > clock.today():
+        raise StepError(f"日期不能晚于今天：{held_on.isoformat()}还没到。")
+    last = db.session.scalar(select(DecisionStep).where(DecisionStep.decision_id == decision.id)
+                             .order_by(DecisionStep.id.desc()).limit(1))
+    if last is not None and held_on < last.held_on:
+        raise StepError(f"日期不能早于上一步“{last.name}”的日期（{last.held_on.isoformat()}）："
+                        "各步骤要按先后顺序进行。")
+
+
+def villager_rep_kind_codes() -> set[str]:
+    """Meeting kinds that include villager representatives (村民代表会议, 党群联席会议). The
+    one place a decision step asks who a meeting's circle is."""
+    from ..meetings.models import MeetingKind
+    from ..meetings.services import ensure_default_kinds
+
+    ensure_default_kinds()
+    return set(db.session.scalars(select(MeetingKind.code).where(
+        MeetingKind.includes_villager_reps.is_(True))))
+
+
+def _allowed_kinds(decision: Decision, step: ProcedureStep) -> tuple[set[str], str] | None:
+    """(kind codes, plain words) of the meetings this step may link, or None for any."""
+    from ..meetings.models import MeetingKind
+
+    rule = step_meeting_rule(decision.procedure.code, step.position)
+    if rule is None:
+        return None
+    codes = villager_rep_kind_codes() if rule == WITH_VILLAGER_REPS else {rule}
+    names = db.session.scalars(select(MeetingKind.name).where(MeetingKind.code.in_(codes))
+                               .order_by(MeetingKind.sort_order)).all()
+    words = "、".join(names) or "相应会议"
+    if rule == WITH_VILLAGER_REPS:
+        words = f"有村民代表参加的会议（{words}）"
+    return codes, words
+
+
+def _check_meeting(decision: Decision, step: ProcedureStep, data: StepInput) -> None:
+    """A linked meeting: of this branch, held (closed) on or before the step's date, and of
+    the kind the step happens at (党员大会审议 → 支部党员大会 …)."""
+    from ..meetings.models import Meeting, MeetingStatus
+
+    meeting = db.session.get(Meeting, data.meeting_id)
+    if meeting is None or meeting.branch_id != decision.branch_id:
+        raise StepError("只能关联本支部的会议。")
+    day = clock.local_date(meeting.starts_at)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise StepError(f"所选会议（{day.isoformat()}）已取消，不能关联。")
+    if meeting.starts_at > clock.now():
+        raise StepError(f"所选会议定在{day.isoformat()}，还没有召开，不能关联。")
+    if meeting.status != MeetingStatus.CLOSED:
+        raise StepError(f"所选会议（{day.isoformat()}）还没有结束记录：请先在会议里填写"
+                        "会议记录并结束会议。")
+    if day > data.held_on:
+        raise StepError(f"所选会议在{day.isoformat()}召开，晚于这一步的日期"
+                        f"（{data.held_on.isoformat()}）。")
+    allowed = _allowed_kinds(decision, step)
+    if allowed is not None and not any(kind.code in allowed[0] for kind in meeting.kinds):
+        held = meeting.kind_names or "未注明类型的会议"
+        raise StepError(f"“{step.name}”要关联{allowed[1]}；所选会议是{held}，不能关联。")
+
+
 def linkable_meetings(branch_id: int, limit: int = 40) -> list[tuple[int, str]]:
-    """The branch's recent meetings, newest first, as (id, label) for the step form."""
+    """The branch's recent meetings, newest first, as (id, label) for the step form; the
+    label names the kinds, so the right one is easy to pick (the service checks it)."""
     from ..meetings.models import Meeting
 
-    rows = db.session.execute(
-        select(Meeting.id, Meeting.starts_at, Meeting.topic).where(Meeting.branch_id == branch_id)
-        .order_by(Meeting.starts_at.desc()).limit(limit))
-    return [(row.id, f"{clock.to_local(row.starts_at):%Y-%m-%d} {row.topic}") for row in rows]
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.branch_id == branch_id)
+        .options(selectinload(Meeting.kinds))
+        .order_by(Meeting.starts_at.desc()).limit(limit)).all()
+    return [(m.id, f"{clock.to_local(m.starts_at):%Y-%m-%d} {m.kind_names} · {m.topic}"
+                   + ("" if m.status == "closed" else f"（{m.status_label}）"))
+            for m in meetings]
 
 
 def _with_meeting_counts(branch_id: int, step: ProcedureStep, data: StepInput) -> StepInput:
     if step.is_meeting and data.meeting_id:
-        from ..meetings.models import Meeting
-
-        meeting = db.session.get(Meeting, data.meeting_id)
-        if meeting is None or meeting.branch_id != branch_id:
-            raise StepError("只能关联本支部的会议。")
-        # A rule counted against 应到 is a party members' meeting: only full members count.
+        # (the meeting was checked by _check_meeting) A rule counted against 应到 is a party members' meeting: only full members count.
         counts = meeting_attendance(data.meeting_id,
                                     full_members_only=step.pass_base == "expected")
         if counts is not None:

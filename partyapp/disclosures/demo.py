@@ -29,7 +29,7 @@ _COMMITMENTS = [
     (2, CommitmentKind.ANNUAL, "老年人助餐点", "70 岁以上老人 46 人，多数独居",
      "助餐点开张，每天供应午餐", -5,
      [(90, "场地和厨师落实", 50, "in_progress"),
-      (30, "10 月 8 日开张，每天约 30 人就餐", 100, "kept")]),
+      (30, "10 月 8 日开张，每天约 30 人就餐，支部验收兑现", 100, "kept")]),
     (6, CommitmentKind.MEMBER, "每月义务清扫村口公园", "公园落叶垃圾无人清理",
      "每月至少 2 次", 200, [(25, "本月清扫 2 次", 40, "in_progress")]),
 ]
@@ -40,11 +40,12 @@ def seed(ctx) -> None:
         members = ctx.members[slug]
         for owner_index, kind, title, baseline, target, due_days, updates in _COMMITMENTS:
             _seed_commitment(branch, members[owner_index], kind, title, baseline, target,
-                             due_days, updates)
+                             due_days, updates, judge=members[0])
         _seed_decisions(branch, members[0], len(members) - 2, len(ctx.reps[slug]))
 
 
-def _seed_commitment(branch, owner, kind, title, baseline, target, due_days, updates):
+def _seed_commitment(branch, owner, kind, title, baseline, target, due_days, updates, judge):
+    """`judge` (the secretary) records a verdict status: nobody judges their own promise."""
     today = clock.today()
     data = commitment_service.CommitmentInput(
         owner_id=owner.id, kind=kind, title=title, content="", baseline=baseline,
@@ -52,7 +53,8 @@ def _seed_commitment(branch, owner, kind, title, baseline, target, due_days, upd
     commitment = commitment_service.create_commitment(owner, branch, data, {owner.id})
     commitment.created_at = clock.now() - timedelta(days=100)
     for days_ago, text, percent, status in updates:
-        update = commitment_service.add_progress(owner, commitment, text, percent, status)
+        author = judge if status in commitment_service.VERDICT_STATUSES else owner
+        update = commitment_service.add_progress(author, commitment, text, percent, status)
         update.at = commitment.progress_at = commitment.updated_at = (
             clock.now() - timedelta(days=days_ago))
 

@@ -32,7 +32,8 @@ class ProgressForm(FlaskForm):
     text = TextAreaField("本次进展", validators=[DataRequired(REQUIRED), Length(max=1000)])
     percent = NumberField("完成百分比", validators=[
         InputRequired("请填写 0 到 100 的数字"), NumberRange(0, 100, "请填写 0 到 100 的数字")])
-    status = SelectField("状态", choices=choices(CommitmentStatus.LABELS.items()))
+    status = SelectField("状态", choices=choices(CommitmentStatus.LABELS.items()),
+                         description="已兑现、部分兑现、未兑现由书记记录（书记本人的承诺由镇党委记录）")
     photo = FileField("照片（可不传，JPG/PNG，8MB 以内）")
 
 

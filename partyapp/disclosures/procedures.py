@@ -12,6 +12,11 @@ from .models import Procedure, ProcedureStep
 SIYI = "siyi_liangkai"
 DONGGUAN = "dangqun_lianxi"
 
+# Which meeting a step may link (`meeting=` below): the kind of meeting it happens at.
+MEMBERS_MEETING = "branch_assembly"          # 支部党员大会 (a meeting kind code)
+PARTY_MASS_JOINT = "party_mass_joint"        # 党群联席会议
+WITH_VILLAGER_REPS = "with_villager_reps"    # any kind that includes villager representatives
+
 # code -> (name, [step fields]) ; fractions as (numerator, denominator, strict)
 _HALF, _TWO_THIRDS = (1, 2, True), (2, 3, False)
 SEED = {
@@ -19,18 +24,18 @@ SEED = {
         dict(name="党组织提议", body="村党组织"),
         dict(name="两委会商议", body="村“两委”班子"),
         dict(name="党员大会审议", body="全体党员", quorum=_HALF, passing=_HALF,
-             pass_base="expected", on_fail="return", return_to=2),
+             pass_base="expected", on_fail="return", return_to=2, meeting=MEMBERS_MEETING),
         dict(name="村民代表会议决议", body="村民代表", quorum=_TWO_THIRDS, passing=_HALF,
-             pass_base="present", on_fail="end"),
+             pass_base="present", on_fail="end", meeting=WITH_VILLAGER_REPS),
         dict(name="决议公开", body="向全体村民公开", public_notice=True),
         dict(name="实施结果公开", body="向全体村民公开", public_notice=True),
     ]),
     DONGGUAN: ("党群联席会议", [
         dict(name="党工委书记提议", body="党工委书记"),
         dict(name="班子商议", body="村（社区）班子"),
-        dict(name="会议审议", body="党群联席会议", quorum=_HALF),
+        dict(name="会议审议", body="党群联席会议", quorum=_HALF, meeting=PARTY_MASS_JOINT),
         dict(name="集体决议", body="党群联席会议", quorum=_HALF, passing=_HALF,
-             pass_base="present", on_fail="end"),
+             pass_base="present", on_fail="end", meeting=PARTY_MASS_JOINT),
         dict(name="书面公开", body="向全体村（居）民书面公开", public_notice=True),
         dict(name="实施结果公开", body="向全体村（居）民公开", public_notice=True),
     ]),
@@ -62,6 +67,12 @@ def _add_procedure(code, name, steps) -> Procedure:
             public_notice=spec.get("public_notice", False)))
     db.session.flush()
     return procedure
+
+
+def step_meeting_rule(procedure_code: str, position: int) -> str | None:
+    """The meeting a seeded step must link (MEMBERS_MEETING …), or None for any meeting."""
+    steps = SEED.get(procedure_code, ("", []))[1]
+    return steps[position - 1].get("meeting") if 0 < position <= len(steps) else None
 
 
 # ---- rule arithmetic -------------------------------------------------------------------------

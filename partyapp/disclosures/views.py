@@ -91,11 +91,13 @@ def _commitment_page(commitment, progress_form=None, assessment_form=None):
         assessment_form=assessment_form or AssessmentForm(),
         can_update=_can_update(commitment, branch),
         can_manage=authz.can(current_user, "disclosure.manage", branch),
+        judge_problem=commitment_service.judge_problem(current_user, commitment),
         assessments=commitment_service.assessments_of([commitment.id]).get(commitment.id, []))
 
 
 def _can_update(commitment, branch) -> bool:
-    if authz.can(current_user, "disclosure.manage", branch):
+    if authz.can(current_user, "disclosure.manage", branch) or authz.can(
+            current_user, "commitment.judge", branch):
         return True
     return commitment.owner_id == current_user.id and authz.can(
         current_user, "commitment.own", branch)
@@ -117,13 +119,19 @@ def add_progress(commitment_id):
         abort(403)
     form = ProgressForm()
     if form.validate_on_submit():
+        problem = commitment_service.progress_problem(current_user, commitment,
+                                                      form.percent.data, form.status.data)
         try:
+            if problem:   # before the photo is stored
+                raise commitment_service.CommitmentError(problem)
             upload = request.files.get("photo")
             photo = save_photo(upload.stream) if upload and upload.filename else None
             commitment_service.add_progress(current_user, commitment, form.text.data,
                                             form.percent.data, form.status.data, photo)
-        except (PhotoError, commitment_service.CommitmentError) as exc:
+        except PhotoError as exc:
             form.photo.errors = [str(exc)]
+        except commitment_service.CommitmentError as exc:
+            form.status.errors = [str(exc)]
         else:
             db.session.commit()
             flash("进展已更新", "success")
@@ -134,7 +142,8 @@ def add_progress(commitment_id):
 @bp.post("/c/<int:commitment_id>/assessment")
 def assess(commitment_id):
     commitment = _get_or_404(Commitment, commitment_id)
-    authz.require("disclosure.manage", db.session.get(Organization, commitment.branch_id))
+    branch = db.session.get(Organization, commitment.branch_id)
+    authz.require("commitment.judge", branch)   # and never the owner: the service says why
     form = AssessmentForm()
     if form.validate_on_submit():
         try:

@@ -314,6 +314,36 @@ def reply_to_opinion(actor: Person, opinion: Opinion, text: str, *, public: bool
     db.session.commit()
 
 
+HISTORY_LABELS = {"opinion.submit": "收到意见", "opinion.assign": "交办", "opinion.forward": "转办",
+                  "opinion.handover": "交接", "opinion.reply": "答复", "opinion.rate": "群众评价"}
+
+
+def opinion_history(opinion: Opinion) -> list[tuple[datetime, str]]:
+    """办理经过: (when, what) from the audit trail, oldest first. Two queries."""
+    import json
+
+    from ..models import AuditEntry
+
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity == "opinion", AuditEntry.entity_id == opinion.id,
+        AuditEntry.action.in_(HISTORY_LABELS)).order_by(AuditEntry.at, AuditEntry.id)).all()
+    details = [json.loads(e.detail) if e.detail else {} for e in entries]
+    ids = {d.get("to") for d in details} | {e.actor_id for e in entries}
+    names = dict(db.session.execute(select(Person.id, Person.name).where(
+        Person.id.in_({i for i in ids if isinstance(i, int)}))).all())
+    history = []
+    for entry, detail in zip(entries, details):
+        text = HISTORY_LABELS[entry.action]
+        if entry.action == "opinion.handover":
+            text += "：" + str(detail.get("note", ""))
+        elif entry.action in ("opinion.assign", "opinion.forward"):
+            text += f"：{names.get(entry.actor_id, '')}交给{names.get(detail.get('to'), '')}"
+        elif entry.actor_id in names:
+            text += f"（{names[entry.actor_id]}）"
+        history.append((entry.at, text))
+    return history
+
+
 def opinion_for_staff(opinion_id: int) -> Opinion | None:
     return db.session.scalar(select(Opinion).where(Opinion.id == opinion_id).options(
         selectinload(Opinion.photos), selectinload(Opinion.branch),

@@ -238,7 +238,7 @@ def _render_detail(opinion, reply_form, assign_form):
     return render_template(
         "opinions/detail.html", opinion=opinion, reply_form=reply_form, assign_form=assign_form,
         reference=services.format_reference(opinion.reference),
-        badge=services.timeliness(opinion),
+        badge=services.timeliness(opinion), history=services.opinion_history(opinion),
         can_reply=can(current_user, "opinion.handle", branch,
                       extra_roles=(Role.COMMITTEE,) if is_assignee else ()),
         can_assign=can(current_user, "opinion.assign", branch))

@@ -20,6 +20,7 @@ from ..authz import active_memberships
 from ..extensions import db
 from ..models import AuditEntry, Membership, Organization, OrgKind, Person, Role
 from ..phones import normalize_mobile
+from .handover import roles_ended
 
 # Roles held in the branch itself (a group leader's role sits in the group).
 BRANCH_OFFICER_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER, Role.RECORDER,
@@ -271,9 +272,11 @@ def update_person(branch: Organization, entry: RosterEntry, data: PersonData, ac
     for key in ended:
         current[key].ended_on = today
     started = sorted(wanted - current.keys(), key=str)
-    for org_id, role, post in started:
-        db.session.add(Membership(person_id=person.id, org_id=org_id, role=role, post=post,
-                                  started_on=today))
+    new_roles = [Membership(person_id=person.id, org_id=org_id, role=role, post=post,
+                            started_on=today) for org_id, role, post in started]
+    db.session.add_all(new_roles)
+    roles_ended([current[key] for key in ended], on=today, actor=actor, reason="职务调整",
+                started=new_roles)
     changes = {k: [v, _snapshot(person)[k]] for k, v in before.items() if _snapshot(person)[k] != v}
     audit.record(actor, "roster.edit", "person", person.id, org_id=branch.id, name=person.name,
                  changes=changes, roles_ended=sorted(r for _, r, _ in ended),
@@ -305,6 +308,7 @@ def deactivate_person(branch: Organization, entry: RosterEntry, actor) -> None:
         m.ended_on = today
     person.active = False
     person.session_version += 1
+    roles_ended(entry.memberships, on=today, actor=actor, reason="停用")
     audit.record(actor, "roster.deactivate", "person", person.id, org_id=branch.id,
                  name=person.name, roles_ended=sorted(m.role for m in entry.memberships))
     db.session.commit()
@@ -333,6 +337,7 @@ ACTION_LABELS = {
     "admin.create": "创建管理员",
     "org.add": "新建组织", "org.rename": "修改组织信息", "org.term_change": "换届",
     "person.transfer": "组织关系转接", "person.status": "登记人员状态",
+    "opinion.handover": "意见交接", "meeting.handover": "会议应到随人员调整",
 }
 
 
@@ -381,6 +386,12 @@ def describe_detail(entry: AuditEntry) -> str:
         parts.append("新任：" + "、".join(e.replace(":", " ") for e in detail["started"]))
     if detail.get("on"):
         parts.append(f"日期：{detail['on']}")
+    if detail.get("note"):
+        parts.append(str(detail["note"]))
+    if detail.get("left_meetings"):
+        parts.append(f"{detail.get('reason', '')}：退出{len(detail['left_meetings'])}场未开的会议")
+    if detail.get("joined_meetings"):
+        parts.append(f"{detail.get('reason', '')}：加入{len(detail['joined_meetings'])}场未开的会议")
     if detail.get("count") is not None:
         parts.append(f"共{detail['count']}人")
     return "；".join(parts)

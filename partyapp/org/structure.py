@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, PersonStatus, Role
+from .handover import roles_ended
 from .services import RosterError, insert_org, is_current, pinyin_key, role_titles
 
 # Which kind may sit under which.
@@ -152,12 +153,15 @@ def transfer_member(town: Organization, person: Person, memberships: list[Member
         raise RosterError(f"{person.name}已经在{target.name}")
     for m in current:
         m.ended_on = on
+    started = []
     if target is None:
         person.active = False
         person.session_version += 1
     else:
-        db.session.add(Membership(person_id=person.id, org_id=target.id, role=Role.MEMBER,
+        started.append(Membership(person_id=person.id, org_id=target.id, role=Role.MEMBER,
                                   started_on=on))
+        db.session.add(started[0])
+    roles_ended(current, on=on, actor=actor, reason="组织关系转接", started=started)
     audit.record(actor, "person.transfer", "person", person.id,
                  org_id=target.id if target is not None else town.id, name=person.name,
                  from_orgs=sorted({m.org.name for m in current}),
@@ -182,11 +186,12 @@ def set_status(town: Organization, person: Person, memberships: list[Membership]
     person.status, person.status_since = status, (on if status else None)
     if status == PersonStatus.DECEASED:
         today = clock.today()
-        for m in memberships:
-            if is_current(m, today):
-                m.ended_on = on
+        ended = [m for m in memberships if is_current(m, today)]
+        for m in ended:
+            m.ended_on = on
         person.active = False
         person.session_version += 1
+        roles_ended(ended, on=on, actor=actor, reason="登记去世")
     home = branch_of(memberships[0].org)
     audit.record(actor, "person.status", "person", person.id, org_id=home.id, name=person.name,
                  changes={"status": [PersonStatus.LABELS.get(before or "", "在村"),
@@ -247,13 +252,12 @@ def change_term(branch: Organization, officers: dict[str, int | None],
     ended = [m for rows in old.by_role.values() for m in rows]
     for m in ended:
         m.ended_on = on
-    for role, person_id in officers.items():
-        if person_id:
-            db.session.add(Membership(person_id=person_id, org_id=branch.id, role=role,
-                                      started_on=on))
-    for person_id, post in committee:
-        db.session.add(Membership(person_id=person_id, org_id=branch.id, role=Role.COMMITTEE,
-                                  post=post[:40] or None, started_on=on))
+    started = [Membership(person_id=person_id, org_id=branch.id, role=role, started_on=on)
+               for role, person_id in officers.items() if person_id]
+    started += [Membership(person_id=person_id, org_id=branch.id, role=Role.COMMITTEE,
+                           post=post[:40] or None, started_on=on) for person_id, post in committee]
+    db.session.add_all(started)
+    roles_ended(ended, on=on, actor=actor, reason="换届", started=started)
     audit.record(actor, "org.term_change", "organization", branch.id, org_id=branch.id,
                  name=branch.name, on=on,
                  ended=sorted(f"{m.person.name}:{role_titles([m])[0]}" for m in ended),

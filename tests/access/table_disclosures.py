@@ -32,13 +32,13 @@ ROUTES = {
     "disclosures.commitment": Access(
         BRANCH_INSIDERS, params=lambda w: {"commitment_id": w.extra["commitment"]},
         secret=lambda w: "甲一村内部承诺"),
-    # The owner (member) and the branch officers update progress.
+    # The owner (member), the branch officers and the town (who judge) update progress.
     "disclosures.add_progress": Access(
-        frozenset({"member", "secretary"}), method="POST",
+        frozenset({"member", "secretary", "town_admin"}), method="POST",
         params=lambda w: {"commitment_id": w.extra["commitment"]},
         data=lambda w: {"text": "本月完成路基", "percent": "30", "status": "in_progress"}),
     "disclosures.assess": Access(
-        SECRETARY, method="POST", params=lambda w: {"commitment_id": w.extra["commitment"]},
+        frozenset({"secretary", "town_admin"}), method="POST", params=lambda w: {"commitment_id": w.extra["commitment"]},
         data=lambda w: {"kind": "annual", "period": "2026", "verdict": "kept", "reasons": "按期完成"}),
     "disclosures.photo": Access(EVERYONE, params=lambda w: {"name": w.extra["commitment_photo"]}),
     "disclosures.new_decision": Access(SECRETARY, params=_branch),
