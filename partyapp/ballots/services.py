@@ -27,6 +27,7 @@ SATISFACTION = "satisfaction"   # 党员满意度测评 (ratings)
 REVIEW = "review"               # 一季一评议 of commitments (disclosures)
 
 KeyLost = sealing.KeyLost
+ALREADY_VOTED = "你已经投过票了，每人每轮只能投一次"
 
 
 def find_round(kind: str, branch_id: int, year: int, subject: str) -> BallotRound | None:
@@ -63,7 +64,7 @@ def cast(round_: BallotRound, voter_id: int, choices: dict[int, str]) -> str | N
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return "你已经投过票了，每人每轮只能投一次"
+        return ALREADY_VOTED
     return None
 
 
