@@ -37,13 +37,29 @@ def key_path(round_id: int) -> Path:
 def create_key(round_id: int) -> None:
     """A new key for a round just written. A file already there under this id belongs to no
     open round (a round rolled back, or tables emptied): it is replaced, atomically."""
+    os.replace(_fresh_key_file(round_id), key_path(round_id))
+
+
+def create_key_once(round_id: int) -> None:
+    """A key for a round that has none yet, made by whichever process comes first: os.link
+    refuses to replace, so two first ballots at once cannot seal under two different keys."""
+    fresh = _fresh_key_file(round_id)
+    try:
+        os.link(fresh, key_path(round_id))
+    except FileExistsError:
+        pass
+    finally:
+        fresh.unlink()
+
+
+def _fresh_key_file(round_id: int) -> Path:
     folder = key_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fresh = folder / f"{int(round_id)}.key.{secrets.token_hex(4)}"
     fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(AESGCM.generate_key(bit_length=256))
-    os.replace(fresh, key_path(round_id))
+    return fresh
 
 
 def read_key(round_id: int) -> bytes:

@@ -54,6 +54,7 @@ def cast(round_: BallotRound, voter_id: int, choices: dict[int, str]) -> str | N
     ballot, which carries neither the voter nor a time."""
     if not round_.is_open:
         return "本轮投票已经结束"
+    _key_for_a_carried_over_round(round_.id)
     try:
         sealed = sealing.seal(round_.id, choices)
     except sealing.KeyLost:
@@ -66,6 +67,16 @@ def cast(round_: BallotRound, voter_id: int, choices: dict[int, str]) -> str | N
         db.session.rollback()
         return ALREADY_VOTED
     return None
+
+
+def _key_for_a_carried_over_round(round_id: int) -> None:
+    """A round opened before sealed ballots existed (carried over by the migration) gets its key
+    at its first new ballot. Only while it holds no sealed ballot: a key missing then is lost,
+    and a new one must not hide that."""
+    if sealing.key_path(round_id).exists():
+        return
+    if not db.session.scalar(select(exists().where(SealedBallot.round_id == round_id))):
+        sealing.create_key_once(round_id)
 
 
 def has_voted(round_id: int, voter_id: int) -> bool:
@@ -97,41 +108,50 @@ def close(actor, round_: BallotRound) -> dict | str:
     if not round_.is_open:
         return "本轮投票已经结束"
     round_id = round_.id
-    try:
-        key = sealing.read_key(round_id)
-    except sealing.KeyLost:
-        return "本轮票箱的钥匙找不到了，无法计票，请联系管理员"
     sealed = db.session.scalars(select(SealedBallot.sealed)
                                 .where(SealedBallot.round_id == round_id)).all()
+    try:
+        key = sealing.read_key(round_id) if sealed else b""
+    except sealing.KeyLost:
+        return "本轮票箱的钥匙找不到了，无法计票，请联系管理员"
     counts = Counter((item, grade) for blob in sealed
                      for item, grade in sealing.unseal(round_id, key, blob).items())
-    _write_results(round_id, counts)
+    _add_results(round_id, counts)
     db.session.execute(delete(SealedBallot).where(SealedBallot.round_id == round_id))
-    _rewrite_voters(round_id)
-    round_.closed_at, round_.ballots = clock.now(), len(sealed)
+    voters = _rewrite_voters(round_id)
+    round_.closed_at, round_.ballots = clock.now(), voters
     audit.record(actor, "ballot.round_tallied", "ballot_round", round_id,
-                 org_id=round_.branch_id, ballots=len(sealed))
+                 org_id=round_.branch_id, ballots=voters)
     db.session.commit()
     sealing.destroy_key(round_id)
     return storage.rewrite()
 
 
-def _write_results(round_id: int, counts: Counter) -> None:
-    rows = [{"round_id": round_id, "item_id": item, "grade": grade, "count": n}
-            for (item, grade), n in sorted(counts.items())]
-    if rows:
-        db.session.execute(insert(BallotResult), rows)
+def _add_results(round_id: int, counts: Counter) -> None:
+    """Write the counts (added to those a round carried over from before sealed ballots)."""
+    carried = {(item, grade): n for item, grade, n in db.session.execute(
+        select(BallotResult.item_id, BallotResult.grade, BallotResult.count)
+        .where(BallotResult.round_id == round_id))}
+    if not counts:
+        return
+    total = Counter(carried) + counts
+    db.session.execute(delete(BallotResult).where(BallotResult.round_id == round_id))
+    db.session.execute(insert(BallotResult), [
+        {"round_id": round_id, "item_id": item, "grade": grade, "count": n}
+        for (item, grade), n in sorted(total.items())])
 
 
-def _rewrite_voters(round_id: int) -> None:
+def _rewrite_voters(round_id: int) -> int:
     """The markers were written in voting order (PostgreSQL keeps rows in the order written,
-    each with its transaction id): write them again, all at once, in voter-id order."""
+    each with its transaction id): write them again, all at once, in voter-id order. Returns
+    how many voted — one ballot each."""
     voters = sorted(db.session.scalars(select(BallotVoter.voter_id)
                                        .where(BallotVoter.round_id == round_id)))
     db.session.execute(delete(BallotVoter).where(BallotVoter.round_id == round_id))
     if voters:
         db.session.execute(insert(BallotVoter),
                            [{"round_id": round_id, "voter_id": v} for v in voters])
+    return len(voters)
 
 
 def results(round_ids) -> dict[int, dict[int, dict[str, int]]]:
