@@ -11,6 +11,8 @@ or physical order of the open round survives in the database files.
 """
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import text
 
 from ..extensions import db
@@ -29,8 +31,18 @@ def rewrite() -> dict:
 
 
 def _rewrite_sqlite(connection) -> dict:
-    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    _checkpoint(connection)
     connection.exec_driver_sql("VACUUM")
-    busy, log_frames, done = connection.exec_driver_sql(
-        "PRAGMA wal_checkpoint(TRUNCATE)").one()
+    busy, log_frames = _checkpoint(connection)
     return {"vacuumed": "database", "wal_busy": busy, "wal_frames": log_frames}
+
+
+def _checkpoint(connection, attempts: int = 10) -> tuple[int, int]:
+    """checkpoint(TRUNCATE) copies the WAL into the database and empties it; a reader in the
+    middle of a request makes it give up (busy), so try again for a moment."""
+    for attempt in range(attempts):
+        busy, log_frames, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            break
+        time.sleep(0.1 * (attempt + 1))
+    return busy, log_frames
