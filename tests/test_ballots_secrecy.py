@@ -137,6 +137,7 @@ def assert_postgres_files_hold_no_ballot(connection, sealed):
     """The ballot tables' files on disk (and the TOAST table that holds the long sealed values)
     hold no sealed ballot: VACUUM FULL wrote them anew without the deleted rows."""
     cursor = connection.cursor()
+    cursor.execute("CHECKPOINT")              # what is in shared buffers goes to the files
     cursor.execute("SELECT c.oid::regclass::text FROM pg_class c WHERE c.relname IN "
                    "('ballot_sealed', 'ballot_voter', 'ballot_result') UNION "
                    "SELECT c.reltoastrelid::regclass::text FROM pg_class c "
