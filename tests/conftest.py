@@ -47,7 +47,8 @@ def database_url(tmp_path_factory) -> str:
 def app(tmp_path_factory):
     os.environ.setdefault("FLASK_DEBUG", "0")
     config = dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory),
-                  UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
+                  UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
+                  BALLOT_KEY_DIR=str(tmp_path_factory.mktemp("ballot_keys")))
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         config["SQLALCHEMY_DATABASE_URI"] = _normalise_pg(os.environ["DATABASE_URL"])
     # Flask-Limiter sets up its storage only when enabled at init_app(); a test that ran before

@@ -33,6 +33,10 @@ def make_round(branch, *, year=2026, quarter=4, closed=False) -> ReviewRound:
                          closed_at=clock.now() if closed else None)
     db.session.add(review)
     db.session.flush()
+    if not closed:
+        from partyapp.ballots import services as ballots
+
+        ballots.open_round(ballots.REVIEW, branch.id, year, f"Q{quarter}")
     return review
 
 

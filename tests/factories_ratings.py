@@ -37,5 +37,9 @@ def make_round(branch, *, year=2026, quarter=3, closed=False, actor=None):
                              opened_by_id=getattr(actor, "id", None),
                              closed_at=clock.now() if closed else None)
     db.session.add(round_)
+    if not closed:
+        from partyapp.ballots import services as ballots
+
+        ballots.open_round(ballots.SATISFACTION, branch.id, year, f"Q{quarter}")
     db.session.commit()
     return round_

@@ -8,8 +8,8 @@ from partyapp import clock
 from partyapp.extensions import db
 from partyapp.models import Organization, Person
 from partyapp.ratings import scoring
-from partyapp.ratings.models import (BallotCast, EvaluationRound, GradeRow, Publication, Rubric,
-                                     ScoreEntry)
+from partyapp.ballots.models import BallotResult, BallotVoter, SealedBallot
+from partyapp.ratings.models import EvaluationRound, Publication, Rubric, ScoreEntry
 
 
 def test_demo_seeds_rubrics_entries_a_closed_round_and_a_publication(app, app_ctx, frozen, client,
@@ -24,10 +24,11 @@ def test_demo_seeds_rubrics_entries_a_closed_round_and_a_publication(app, app_ct
     rounds = db.session.scalars(select(EvaluationRound)).all()
     assert len(rounds) == 2 and all(r.closed_at is not None for r in rounds)
     # 8 members + 3 representatives vote in each village; each grades the 18 or 19 others.
-    assert db.session.scalar(select(func.count()).select_from(BallotCast)) == 22
-    per_round = db.session.scalar(select(func.count()).select_from(GradeRow)
-                                  .where(GradeRow.round_id == rounds[0].id))
-    assert per_round == 8 * 18 + 3 * 19
+    assert db.session.scalar(select(func.count()).select_from(BallotVoter)) == 22
+    # Counted and destroyed: only the counts per member and grade are left.
+    assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
+    grades_given = db.session.scalar(select(func.sum(BallotResult.count)))
+    assert grades_given == 2 * (8 * 18 + 3 * 19)
     publication = db.session.scalar(select(Publication))
     assert publication.ends_on.isoformat() == "2026-11-30"   # 5 working days after Mon 11-23
     rubric, scores = scoring.branch_scores(publication.branch, 2026)

@@ -11,7 +11,10 @@ from partyapp.extensions import db
 from partyapp.main.services import todo_items
 from partyapp.models import AuditEntry
 from partyapp.ratings import evaluation
-from partyapp.ratings.models import BallotCast, EvaluationRound, GradeRow
+from partyapp.ballots import sealing
+from partyapp.ballots import services as ballots
+from partyapp.ballots.models import BallotVoter, SealedBallot
+from partyapp.ratings.models import EvaluationRound
 
 from .factories_ratings import make_round
 
@@ -28,27 +31,30 @@ def ballot_for(world, rater, grade="good"):
     return {p.id: grade for p in members if p.id != rater.id}
 
 
+def ballot_round(round_):
+    return evaluation.ballot_round_of(round_)
+
+
 def test_no_table_row_links_a_grade_to_its_rater(app_ctx):
-    grade_columns = {c["name"] for c in inspect(db.engine).get_columns("rating_grade")}
-    assert grade_columns == {"id", "round_id", "ratee_id", "grade"}
-    grade_fks = {fk["referred_table"] + "." + fk["constrained_columns"][0]
-                 for fk in inspect(db.engine).get_foreign_keys("rating_grade")}
-    assert grade_fks == {"rating_round.round_id", "person.ratee_id"}
-    cast_columns = {c["name"] for c in inspect(db.engine).get_columns("rating_ballot_cast")}
-    assert cast_columns == {"round_id", "rater_id"}   # no grade, no time, no id sequence
+    sealed_columns = {c["name"] for c in inspect(db.engine).get_columns("ballot_sealed")}
+    assert sealed_columns == {"id", "round_id", "sealed"}     # no voter, no time, no grade
+    voter_columns = {c["name"] for c in inspect(db.engine).get_columns("ballot_voter")}
+    assert voter_columns == {"round_id", "voter_id"}          # no grade, no time, no id sequence
+    result_columns = {c["name"] for c in inspect(db.engine).get_columns("ballot_result")}
+    assert result_columns == {"round_id", "item_id", "grade", "count"}
 
 
-def test_a_ballot_stores_who_voted_apart_from_the_grades(world, today):
+def test_a_ballot_is_sealed_apart_from_who_voted_and_leaves_no_audit_line(world, today):
     round_ = make_round(world.branch, quarter=4)
     assert evaluation.cast_ballot(world.villager_rep, round_,
                                   ballot_for(world, world.villager_rep, "excellent")) is None
-    assert db.session.scalars(select(BallotCast.rater_id)).all() == [world.villager_rep.id]
-    grades = db.session.scalars(select(GradeRow)).all()
-    assert len(grades) == 4 and {g.grade for g in grades} == {"excellent"}
-    ids = [g.id for g in grades]
-    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 4   # random ids, not a sequence
-    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "rating.ballot_cast"))
-    assert audit.actor_id == world.villager_rep.id and audit.detail == ""   # never the content
+    assert db.session.scalars(select(BallotVoter.voter_id)).all() == [world.villager_rep.id]
+    sealed = db.session.scalars(select(SealedBallot)).all()
+    assert len(sealed) == 1 and len(sealed[0].id) == 32
+    assert b"excellent" not in sealed[0].sealed                  # sealed, not readable
+    assert len(sealed[0].sealed) == 12 + sealing.PAD_TO + 16     # nonce + padded body + tag
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.actor_id == world.villager_rep.id)) == 0
 
 
 def test_one_ballot_per_rater_per_round(world, today):
@@ -56,9 +62,38 @@ def test_one_ballot_per_rater_per_round(world, today):
     assert evaluation.cast_ballot(world.member, round_, ballot_for(world, world.member)) is None
     again = evaluation.cast_ballot(world.member, round_, ballot_for(world, world.member, "poor"))
     assert again == "你已经投过票了，每人每轮只能投一次"
-    assert db.session.scalar(select(func.count()).select_from(BallotCast)) == 1
-    assert db.session.scalar(select(func.count()).select_from(GradeRow)) == 3
-    assert set(db.session.scalars(select(GradeRow.grade))) == {"good"}
+    assert db.session.scalar(select(func.count()).select_from(BallotVoter)) == 1
+    assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 1
+    evaluation.close_round(world.secretary, round_)
+    counts = ballots.results([ballot_round(round_).id])[ballot_round(round_).id]
+    assert {grade for per in counts.values() for grade in per} == {"good"}
+
+
+def test_closing_counts_the_ballots_then_destroys_them_and_the_key(world, today):
+    round_ = make_round(world.branch, quarter=4)
+    key_file = sealing.key_path(ballot_round(round_).id)
+    assert key_file.exists()
+    for rater in (world.member, world.recorder, world.villager_rep):
+        assert evaluation.cast_ballot(rater, round_, ballot_for(world, rater, "fair")) is None
+    assert evaluation.close_round(world.secretary, round_) is None
+    assert not key_file.exists()
+    assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
+    assert ballot_round(round_).ballots == 3
+    tallied = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ballot.round_tallied"))
+    assert tallied.actor_id == world.secretary.id and '"ballots": 3' in tallied.detail
+    # The secretary was graded by all three voters.
+    assert ballots.results([ballot_round(round_).id])[ballot_round(round_).id][
+        world.secretary.id] == {"fair": 3}
+
+
+def test_a_round_whose_key_is_lost_is_not_closed_silently(world, today):
+    round_ = make_round(world.branch, quarter=4)
+    evaluation.cast_ballot(world.member, round_, ballot_for(world, world.member))
+    sealing.key_path(ballot_round(round_).id).unlink()
+    assert "钥匙" in evaluation.close_round(world.secretary, round_)
+    assert db.session.get(EvaluationRound, round_.id).closed_at is None
+    assert evaluation.cast_ballot(world.recorder, round_, ballot_for(world, world.recorder)) == \
+        "本轮票箱出了问题，请联系支部书记"
 
 
 def test_nobody_grades_themselves_and_every_member_must_be_graded(world, today):
@@ -71,7 +106,7 @@ def test_nobody_grades_themselves_and_every_member_must_be_graded(world, today):
     assert evaluation.cast_ballot(world.member, round_, outsider) == "请为名单上的每一位党员选择一个等次"
     bad = {pid: "super" for pid in ballot_for(world, world.member)}
     assert evaluation.cast_ballot(world.member, round_, bad) == "等次不正确"
-    assert db.session.scalar(select(func.count()).select_from(GradeRow)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
 
 
 def test_the_ballot_page_lists_everyone_but_the_rater(world, today, client, login):
@@ -145,4 +180,4 @@ def test_a_ballot_without_the_csrf_token_is_refused(world, today, client, login,
     response = client.post(f"/ratings/rounds/{round_.id}/ballot",
                            data={f"grade-{pid}": g for pid, g in ballot_for(world, world.member).items()})
     assert response.status_code == 400
-    assert db.session.scalar(select(func.count()).select_from(BallotCast)) == 0
+    assert db.session.scalar(select(func.count()).select_from(BallotVoter)) == 0

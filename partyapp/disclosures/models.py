@@ -161,20 +161,6 @@ class ReviewRound(db.Model):
         return self.closed_at is None
 
 
-class ReviewVote(db.Model):
-    """One person's rating of one commitment in one round. Never shown singly in public."""
-
-    __tablename__ = "review_vote"
-    __table_args__ = (UniqueConstraint("round_id", "commitment_id", "voter_id",
-                                       name="uq_review_vote_once"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id"), index=True)
-    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
-    voter_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    rating: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-
-
 class Verdict:
     KEPT = "kept"
     PARTLY = "partly"

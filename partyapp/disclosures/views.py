@@ -269,7 +269,7 @@ def _review_page(review, branch, error=None):
     commitments = commitment_service.branch_commitments([branch.id])
     return render_template(
         "disclosures/review.html", review=review, branch=branch, commitments=commitments,
-        voted=review_service.voted_commitments(review.id, current_user.id), ratings=Rating.LABELS,
+        voted=review_service.has_voted(review, current_user.id), ratings=Rating.LABELS,
         totals=review_service.aggregates([review.id]) if not review.is_open else {},
         can_manage=authz.can(current_user, "disclosure.manage", branch), form=PlainForm(),
         error=error)

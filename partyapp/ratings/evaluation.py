@@ -1,24 +1,27 @@
-"""党员满意度测评: quarterly rounds with a secret ballot.
-
-Casting a ballot inserts ONE BallotCast(round, rater) row — its primary key makes a second
-ballot impossible — and the grades, each with a random id, no rater and no time, in the same
-transaction and in shuffled order. The audit trail says a ballot was cast, never its content.
-Results are aggregates, shown only once the round is closed (live counts would reveal a ballot
-to someone watching them change).
-"""
+"""党员满意度测评: quarterly rounds with a secret ballot, run by the ballot service
+(partyapp/ballots). This module says who grades whom and checks a ballot; the service stores
+it sealed, without voter or time, and counts it when the round closes. Results are aggregates,
+shown only once the round is closed (live counts would reveal a ballot to someone watching them
+change)."""
 from __future__ import annotations
 
-import random
-import secrets
-
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from .. import audit, clock
+from ..ballots import services as ballots
 from ..extensions import db
 from ..models import Membership, Organization, Person, Role
-from .models import BallotCast, EvaluationRound, Grade, GradeRow
+from .models import EvaluationRound, Grade
 from .scoring import _active, branch_members
+
+
+def subject_of(round_: EvaluationRound) -> str:
+    return f"Q{round_.quarter}"
+
+
+def ballot_round_of(round_: EvaluationRound):
+    return ballots.find_round(ballots.SATISFACTION, round_.branch_id, round_.year,
+                              subject_of(round_))
 
 
 def open_round(actor, branch: Organization, year: int, quarter: int) -> EvaluationRound | str:
@@ -33,18 +36,29 @@ def open_round(actor, branch: Organization, year: int, quarter: int) -> Evaluati
                              opened_by_id=actor.id)
     db.session.add(round_)
     db.session.flush()
+    ballots.open_round(ballots.SATISFACTION, branch.id, year, subject_of(round_))
     audit.record(actor, "rating.round_open", "rating_round", round_.id, org_id=branch.id,
                  year=year, quarter=quarter)
     db.session.commit()
     return round_
 
 
-def close_round(actor, round_: EvaluationRound) -> None:
-    if round_.closed_at is None:
-        round_.closed_at = clock.now()
-        audit.record(actor, "rating.round_close", "rating_round", round_.id,
-                     org_id=round_.branch_id)
+def close_round(actor, round_: EvaluationRound) -> str | None:
+    """Close the round and have its ballots counted (the service commits)."""
+    if round_.closed_at is not None:
+        return None
+    ballot_round = ballot_round_of(round_)
+    round_.closed_at = clock.now()
+    audit.record(actor, "rating.round_close", "rating_round", round_.id,
+                 org_id=round_.branch_id)
+    if ballot_round is None:          # a round without a ballot box (never voted in)
         db.session.commit()
+        return None
+    outcome = ballots.close(actor, ballot_round)
+    if isinstance(outcome, str):
+        db.session.rollback()
+        return outcome
+    return None
 
 
 def rater_ids(branch: Organization) -> set[int]:
@@ -57,9 +71,9 @@ def rater_ids(branch: Organization) -> set[int]:
     return members | reps
 
 
-def has_voted(round_id: int, person_id: int) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        BallotCast.round_id == round_id, BallotCast.rater_id == person_id))))
+def has_voted(round_: EvaluationRound, person_id: int) -> bool:
+    ballot_round = ballot_round_of(round_)
+    return ballot_round is not None and ballots.has_voted(ballot_round.id, person_id)
 
 
 def ratees_for(branch: Organization, rater: Person) -> list[Person]:
@@ -78,20 +92,10 @@ def cast_ballot(rater: Person, round_: EvaluationRound, grades: dict[int, str]) 
         return "请为名单上的每一位党员选择一个等次"
     if any(grade not in Grade.LABELS for grade in grades.values()):
         return "等次不正确"
-    rows = [GradeRow(id=secrets.token_hex(16), round_id=round_.id, ratee_id=ratee, grade=grade)
-            for ratee, grade in grades.items()]
-    random.SystemRandom().shuffle(rows)
-    try:
-        db.session.add(BallotCast(round_id=round_.id, rater_id=rater.id))
-        db.session.flush()
-        db.session.add_all(rows)
-        audit.record(rater, "rating.ballot_cast", "rating_round", round_.id,
-                     org_id=round_.branch_id)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return "你已经投过票了，每人每轮只能投一次"
-    return None
+    ballot_round = ballot_round_of(round_)
+    if ballot_round is None:
+        return "本轮测评没有票箱，请联系支部书记"
+    return ballots.cast(ballot_round, rater.id, grades)
 
 
 MIN_BALLOTS_FOR_RESULTS = 3   # fewer ballots: per-member counts would expose a ballot
@@ -100,27 +104,23 @@ MIN_BALLOTS_FOR_RESULTS = 3   # fewer ballots: per-member counts would expose a 
 def round_results(round_: EvaluationRound) -> dict:
     """Aggregates only: ballots cast, and per member the number of each grade (withheld when
     fewer than MIN_BALLOTS_FOR_RESULTS ballots were cast)."""
-    ballots = db.session.scalar(select(func.count()).select_from(BallotCast)
-                                .where(BallotCast.round_id == round_.id)) or 0
-    per_member: dict[int, dict[str, int]] = {}
-    if ballots < MIN_BALLOTS_FOR_RESULTS:
-        return {"ballots": ballots, "per_member": per_member, "withheld": True}
-    for ratee_id, grade, count in db.session.execute(
-            select(GradeRow.ratee_id, GradeRow.grade, func.count())
-            .where(GradeRow.round_id == round_.id).group_by(GradeRow.ratee_id, GradeRow.grade)):
-        per_member.setdefault(ratee_id, {})[grade] = count
-    return {"ballots": ballots, "per_member": per_member, "withheld": False}
+    ballot_round = ballot_round_of(round_)
+    cast = ballots.ballots_cast(ballot_round) if ballot_round else 0
+    if cast < MIN_BALLOTS_FOR_RESULTS or ballot_round is None:
+        return {"ballots": cast, "per_member": {}, "withheld": True}
+    per_member = ballots.results([ballot_round.id]).get(ballot_round.id, {})
+    return {"ballots": cast, "per_member": per_member, "withheld": False}
 
 
 def open_rounds_for(person: Person, branch_ids: list[int]) -> list[EvaluationRound]:
-    """Open rounds of these branches where the person has not voted yet (one query)."""
+    """Open rounds of these branches where the person has not voted yet (two queries)."""
     if not branch_ids:
         return []
-    voted = exists().where(BallotCast.round_id == EvaluationRound.id,
-                           BallotCast.rater_id == person.id)
-    return list(db.session.scalars(
+    voted = ballots.voted_subjects(ballots.SATISFACTION, person.id, branch_ids)
+    rounds = db.session.scalars(
         select(EvaluationRound).where(EvaluationRound.branch_id.in_(branch_ids),
-                                      EvaluationRound.closed_at.is_(None), ~voted)))
+                                      EvaluationRound.closed_at.is_(None)))
+    return [r for r in rounds if (r.branch_id, r.year, subject_of(r)) not in voted]
 
 
 def branch_rounds(branch_id: int) -> list[EvaluationRound]:

@@ -2,9 +2,8 @@
 service hours, exemptions, the quarterly satisfaction evaluation (secret ballot), the
 publication (公示) with its result snapshot, and objections.
 
-Secret ballot by construction: `BallotCast` says who has voted in a round (and nothing else);
-`Grade` rows carry the round, the person graded and the grade — no rater, no timestamp, and a
-random primary key, so neither a column nor an id sequence links a grade to its rater.
+The ballots themselves are the ballot service's (partyapp/ballots): sealed while a round is
+open, counted and destroyed when it closes.
 """
 from __future__ import annotations
 
@@ -170,24 +169,6 @@ class EvaluationRound(db.Model):
     @property
     def label(self) -> str:
         return f"{self.year}年第{self.quarter}季度党员满意度测评"
-
-
-class BallotCast(db.Model):
-    """Who has voted in a round — and nothing about how."""
-
-    __tablename__ = "rating_ballot_cast"
-    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), primary_key=True)
-    rater_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
-
-
-class GradeRow(db.Model):
-    """One grade given to one member in a round. No rater, no time; random id."""
-
-    __tablename__ = "rating_grade"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), index=True)
-    ratee_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    grade: Mapped[str] = mapped_column(String(10))
 
 
 class Publication(db.Model):

@@ -29,10 +29,11 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, clock
 from ..authz import MEMBER_ROLES
+from ..ballots import services as ballots
 from ..extensions import db
 from ..models import Membership, Organization, Person, Role
-from .models import (EvaluationRound, Exemption, Grade, GradeRow, ItemKind, Rubric, RubricItem,
-                     ScoreEntry, ServiceHours, Source, StarThreshold)
+from .models import (Exemption, Grade, ItemKind, Rubric, RubricItem, ScoreEntry, ServiceHours,
+                     Source, StarThreshold)
 
 # (kind, source, label, max points, points per unit)
 DEFAULT_ITEMS = [
@@ -215,17 +216,8 @@ def service_hours(person_ids, year: int) -> dict[int, float]:
 
 
 def satisfaction_grades(branch_id: int, year: int) -> dict[int, dict[str, int]]:
-    """Per member: how many of each grade in the branch's CLOSED rounds of the year."""
-    rows = db.session.execute(
-        select(GradeRow.ratee_id, GradeRow.grade, func.count())
-        .join(EvaluationRound, EvaluationRound.id == GradeRow.round_id)
-        .where(EvaluationRound.branch_id == branch_id, EvaluationRound.year == year,
-               EvaluationRound.closed_at.is_not(None))
-        .group_by(GradeRow.ratee_id, GradeRow.grade))
-    result: dict[int, dict[str, int]] = {}
-    for ratee_id, grade, count in rows:
-        result.setdefault(ratee_id, {})[grade] = count
-    return result
+    """Per member: how many of each grade in the branch's CLOSED (tallied) rounds of the year."""
+    return ballots.year_totals(ballots.SATISFACTION, branch_id, year)
 
 
 def grade_average(counts: dict[str, int]) -> float | None:

@@ -293,7 +293,7 @@ def round(round_id):
 
 
 def _round_page(round_, is_rater, sees, error=None, chosen=None):
-    voted = is_rater and evaluation.has_voted(round_.id, current_user.id)
+    voted = is_rater and evaluation.has_voted(round_, current_user.id)
     ratees = evaluation.ratees_for(round_.branch, current_user) if is_rater and not voted else []
     results = evaluation.round_results(round_) if sees and round_.closed_at else None
     members = scoring.branch_members(round_.branch) if results else []
@@ -328,8 +328,11 @@ def cast(round_id):
 def close_round(round_id):
     round_ = _round_or_404(round_id)
     authz.require("rating.manage", round_.branch)
-    evaluation.close_round(current_user, round_)
-    flash("测评已结束，可以查看汇总结果", "success")
+    error = evaluation.close_round(current_user, round_)
+    if error:
+        flash(error, "error")
+    else:
+        flash("测评已结束，选票已计数并销毁，可以查看汇总结果", "success")
     return redirect(url_for(".round", round_id=round_.id), code=303)
 
 

@@ -1,0 +1,1 @@
+"""No periodic work: a round is tallied when its feature closes it."""
