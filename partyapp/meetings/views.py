@@ -263,8 +263,8 @@ def _names_version(meeting_id: int) -> str:
 
 def _names_context(meeting: Meeting) -> dict:
     rows = services.attendee_rows(meeting.id)
-    return {"present": [r for r in rows if r.check_in is not None],
-            "expected_count": len(rows)}
+    return {"present": [r for r in rows if r.check_in is not None and r.is_expected],
+            "expected_count": sum(1 for r in rows if r.is_expected)}
 
 
 @bp.get("/<int:meeting_id>/screen/names")
