@@ -25,7 +25,7 @@ class PlanForm(FlaskForm):
     place = StringField("地点", validators=[Optional(), Length(max=120)])
     host_id = SelectField("主持人", coerce=int, validators=[Optional()])
     recorder_id = SelectField("记录人", coerce=int, validators=[Optional()])
-    attendee_ids = CheckboxList("只请以下人员参加（不选则为所选组织全体党员）", coerce=int,
+    attendee_ids = CheckboxList("只请以下人员参加（不选则为这类会议的应到人员）", coerce=int,
                                 validators=[Optional()])
     lat = FloatField("纬度", validators=[Optional(), NumberRange(-90, 90)])
     lng = FloatField("经度", validators=[Optional(), NumberRange(-180, 180)])

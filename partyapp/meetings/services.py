@@ -81,6 +81,17 @@ def branch_people(*branches: Organization) -> list[Person]:
         .distinct().order_by(Person.name_pinyin)))
 
 
+def plannable_people(person, orgs: list[Organization]) -> list[Person]:
+    """The people a planner may name: the whole branch for its officers, only the group for a
+    group leader (who plans for their own group alone)."""
+    scopes = {}
+    for org in orgs:
+        branch = branch_of(org)
+        scope = branch if can(person, "meeting.plan", branch) else org
+        scopes[scope.id] = scope
+    return branch_people(*scopes.values())
+
+
 def plannable_orgs(person) -> list[Organization]:
     """Branches and groups where the person may plan a meeting (and the groups below)."""
     roots = orgs_where(person, "meeting.plan")
@@ -249,6 +260,13 @@ def cancel_meeting(actor, meeting: Meeting, reason: str) -> None:
     audit.record(actor, "meeting.cancel", "meeting", meeting.id, org_id=meeting.branch_id,
                  reason=reason)
     db.session.commit()
+
+
+def move_problem(meeting: Meeting, ends_at: datetime) -> str | None:
+    """A meeting still to come may move, but not into the past (that would be a 补记)."""
+    if ends_at <= clock.now():
+        return "不能改到已经过去的时间。会后补录请新建一次补记。"
+    return None
 
 
 def move_meeting(actor, meeting: Meeting, starts_at: datetime, ends_at: datetime,
@@ -475,6 +493,14 @@ def request_leave(person, meeting: Meeting, leave_type: str, reason: str) -> str
                  leave_type=leave_type)
     db.session.commit()
     return None
+
+
+def leave_text(leave: LeaveRequest, viewer, viewer_decides_leave: bool) -> str:
+    """A leave reason (病假：住院) is for the member and those who decide leave; everyone else
+    reads only 请假 and where it stands."""
+    if viewer_decides_leave or getattr(viewer, "id", None) == leave.person_id:
+        return f"{leave.type_label}：{leave.reason}（{leave.status_label}）"
+    return f"请假（{leave.status_label}）"
 
 
 def _leave_approver_ids(branch: Organization) -> list[int]:

@@ -80,12 +80,14 @@ def detail(meeting_id):
     rows = services.attendee_rows(meeting.id)
     mine = next((row for row in rows if row.person.id == current_user.id), None)
     roles = _roles_on(meeting)
+    can_approve = can(current_user, "leave.approve", meeting.branch)
     return render_template(
         "meetings/detail.html", meeting=meeting, rows=rows, mine=mine,
         counts=services.meeting_counts([meeting.id])[meeting.id],
         can_plan=can(current_user, "meeting.plan", meeting.org),
         can_run=can(current_user, "meeting.run", meeting.org, extra_roles=roles),
-        can_approve=can(current_user, "leave.approve", meeting.branch),
+        can_approve=can_approve,
+        leave_text=lambda leave: services.leave_text(leave, current_user, can_approve),
         can_amend=meeting.is_closed and can(current_user, "meeting.amend", meeting.org),
         decide_form=DecideForm(), cancel_form=CancelForm())
 
@@ -95,8 +97,7 @@ def _plan_choices(form: PlanForm, orgs: list[Organization]) -> None:
     form.org_id.choices = [SelectChoice(o.id, o.name) for o in orgs]
     form.kind_ids.choices = [SelectChoice(k.id, f"{k.name}（{k.frequency_label}）")
                              for k in services.active_kinds()]
-    branches = {services.branch_of(o).id: services.branch_of(o) for o in orgs}
-    people = services.branch_people(*branches.values())
+    people = services.plannable_people(current_user, orgs)
     form.host_id.choices = [SelectChoice(0, "（暂不指定）")] + [SelectChoice(p.id, p.name)
                                                                for p in people]
     form.recorder_id.choices = list(form.host_id.choices)
@@ -111,22 +112,40 @@ def plan():
         abort(403)
     form = PlanForm()
     _plan_choices(form, orgs)
+    problems = []
     if form.validate_on_submit():
-        org = next(o for o in orgs if o.id == form.org_id.data)
-        kinds = list(db.session.scalars(select(MeetingKind).where(
-            MeetingKind.id.in_(form.kind_ids.data))))
-        meeting = services.plan_meeting(current_user, services.MeetingPlan(
-            org=org, kinds=kinds, topic=form.topic.data.strip(),
-            starts_at=_local(form.day.data, form.start.data),
-            ends_at=_local(form.day.data, form.end.data), place=(form.place.data or "").strip(),
-            host_id=form.host_id.data or None, recorder_id=form.recorder_id.data or None,
-            attendee_ids=form.attendee_ids.data or None, lat=form.lat.data, lng=form.lng.data,
-            checkin_opens_minutes=form.checkin_opens_minutes.data,
-            late_after_minutes=form.late_after_minutes.data))
-        db.session.commit()
-        flash("会议计划已报备。确认无误后请点“发布通知”。", "success")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
-    return render_template("meetings/plan.html", form=form)
+        problems = _file_plan(form, orgs)
+        if isinstance(problems, Meeting):
+            meeting = problems
+            flash("已补记这次会议。请登记到会人员，再填写会议记录归档。" if meeting.backfilled
+                  else "会议计划已报备。确认无误后请点“发布通知”。", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+    return render_template("meetings/plan.html", form=form, problems=problems,
+                           kinds=services.active_kinds(), bounds=services.plan_day_bounds())
+
+
+def _file_plan(form: PlanForm, orgs: list[Organization]):
+    """The filed meeting, or the list of problems to show on the form."""
+    day_problem = services.plan_day_problem(form.day.data)
+    if day_problem:   # before building a datetime from year 1 or 9999
+        return [day_problem]
+    org = next(o for o in orgs if o.id == form.org_id.data)
+    kinds = list(db.session.scalars(select(MeetingKind).where(
+        MeetingKind.id.in_(form.kind_ids.data))))
+    meeting_plan = services.MeetingPlan(
+        org=org, kinds=kinds, topic=form.topic.data.strip(),
+        starts_at=_local(form.day.data, form.start.data),
+        ends_at=_local(form.day.data, form.end.data), place=(form.place.data or "").strip(),
+        host_id=form.host_id.data or None, recorder_id=form.recorder_id.data or None,
+        attendee_ids=form.attendee_ids.data or None, lat=form.lat.data, lng=form.lng.data,
+        checkin_opens_minutes=form.checkin_opens_minutes.data,
+        late_after_minutes=form.late_after_minutes.data)
+    problems = services.plan_problems(current_user, meeting_plan)
+    if problems:
+        return problems
+    meeting = services.plan_meeting(current_user, meeting_plan)
+    db.session.commit()
+    return meeting
 
 
 @bp.post("/<int:meeting_id>/publish")
@@ -166,10 +185,15 @@ def edit(meeting_id):
         "day": start.date(), "start": start.time(), "end": clock.to_local(meeting.ends_at).time(),
         "place": meeting.place})
     if form.validate_on_submit():
-        services.move_meeting(current_user, meeting, _local(form.day.data, form.start.data),
-                              _local(form.day.data, form.end.data), (form.place.data or "").strip())
-        flash("时间地点已更改。", "success")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+        problem = services.plan_day_problem(form.day.data) or services.move_problem(
+            meeting, _local(form.day.data, form.end.data))
+        if problem is None:
+            services.move_meeting(current_user, meeting, _local(form.day.data, form.start.data),
+                                  _local(form.day.data, form.end.data),
+                                  (form.place.data or "").strip())
+            flash("时间地点已更改。", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+        form.day.errors = list(form.day.errors) + [problem]
     return render_template("meetings/edit.html", meeting=meeting, form=form)
 
 
