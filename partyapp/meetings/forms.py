@@ -88,3 +88,11 @@ class KindForm(FlaskForm):
                                         SelectChoice("quarter", "每季度"), SelectChoice("", "不定期")])
     min_per_period = IntegerField("每期至少几次", validators=[InputRequired(), NumberRange(0, 10)])
     active = SelectField("启用", choices=[SelectChoice("1", "启用"), SelectChoice("0", "停用")])
+
+
+class ExemptionForm(FlaskForm):
+    person_id = SelectField("党员", coerce=int, validators=[InputRequired("请选择党员")])
+    starts_on = DateField("开始日期", validators=[DataRequired("请填写开始日期")])
+    ends_on = DateField("结束日期", validators=[DataRequired("请填写结束日期")])
+    reason = StringField("原因（如：长期卧床；在外地务工的流动党员）",
+                         validators=[DataRequired("请写明原因"), Length(max=200)])

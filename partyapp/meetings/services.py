@@ -24,6 +24,10 @@ from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,
 
 MAKE_UP_DAYS = 7
 
+# Standing exemptions live in their own section module; this is their front door.
+from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: E402,F401
+                         exemption_problem)
+
 
 # ---- kinds -----------------------------------------------------------------------------------
 def ensure_default_kinds() -> None:
@@ -79,6 +83,11 @@ def branch_people(*branches: Organization) -> list[Person]:
         .where(or_(*[Organization.path.startswith(b.path) for b in branches]),
                active_role_filter(), Person.active)
         .distinct().order_by(Person.name_pinyin)))
+
+
+def branch_party_members(branch: Organization) -> list[Person]:
+    """The branch's party members (正式 and 预备), in pinyin order."""
+    return [p for p in branch_people(branch) if p.party_status is not None]
 
 
 def plannable_people(person, orgs: list[Organization]) -> list[Person]:

@@ -18,9 +18,9 @@ from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, Person, Role
 from . import checkin, ledger, services
-from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
-                    MoveForm, PlanForm, PositionForm)
-from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
+from .forms import (CancelForm, CodeForm, DecideForm, ExemptionForm, KindForm, LeaveForm,
+                    ManualForm, MinutesForm, MoveForm, PlanForm, PositionForm)
+from .models import AttendanceExemption, CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -67,6 +67,7 @@ def index():
         make_ups=services.my_make_ups(me), branch=branch,
         can_plan=bool(services.plannable_orgs(current_user)),
         can_ledger=branch is not None and can(current_user, "meeting.ledger", branch),
+        can_exempt=branch is not None and can(current_user, "leave.approve", branch),
         branch_meetings=services.branch_meetings(branch) if branch is not None and can(
             current_user, "meeting.run", branch) else [])
 
@@ -537,6 +538,58 @@ def compliance(branch_id):
     period = ledger.parse_period(request.args.get("period"))
     return render_template("meetings/compliance.html", branch=branch, period=period,
                            result=ledger.branch_compliance([branch.id], period)[branch.id])
+
+
+# ---- standing exemptions ------------------------------------------------------------------------
+def _exemption_page(branch: Organization, form: ExemptionForm, problem: str | None = None):
+    return render_template("meetings/exemptions.html", branch=branch, form=form, problem=problem,
+                           rows=services.branch_exemptions(branch), today=clock.today(),
+                           can_approve=can(current_user, "exemption.approve", branch))
+
+
+def _exemption_form(branch: Organization) -> tuple[ExemptionForm, dict]:
+    members = services.branch_party_members(branch)
+    form = ExemptionForm()
+    form.person_id.choices = [SelectChoice(p.id, p.name) for p in members]
+    return form, {p.id: p for p in members}
+
+
+@bp.get("/exemptions/<int:branch_id>")
+def exemptions(branch_id):
+    branch = _branch(branch_id)
+    require("leave.approve", branch)
+    form, _ = _exemption_form(branch)
+    return _exemption_page(branch, form)
+
+
+@bp.post("/exemptions/<int:branch_id>")
+def approve_exemption(branch_id):
+    branch = _branch(branch_id)
+    require("exemption.approve", branch)
+    form, members = _exemption_form(branch)
+    if not form.validate_on_submit():
+        return _exemption_page(branch, form)
+    problem = services.exemption_problem(branch, form.person_id.data, form.starts_on.data,
+                                         form.ends_on.data, form.reason.data, set(members))
+    if problem:
+        return _exemption_page(branch, form, problem)
+    services.approve_exemption(current_user, branch, members[form.person_id.data],
+                               form.starts_on.data, form.ends_on.data, form.reason.data)
+    flash("已批准免于参加：这段时间的会议不计缺席，也不用补学。", "success")
+    return redirect(url_for("meetings.exemptions", branch_id=branch.id), code=303)
+
+
+@bp.post("/exemptions/end/<int:exemption_id>")
+def end_exemption(exemption_id):
+    row = db.session.get(AttendanceExemption, exemption_id)
+    if row is None:
+        abort(404)
+    branch = _branch(row.branch_id)
+    require("exemption.approve", branch)
+    if CancelForm().validate_on_submit() and row.ends_on >= clock.today():
+        services.end_exemption(current_user, row)
+        flash("已提前结束：今后的会议重新计入应到。", "success")
+    return redirect(url_for("meetings.exemptions", branch_id=branch.id), code=303)
 
 
 # ---- personal codes -----------------------------------------------------------------------------
