@@ -265,8 +265,10 @@ def test_the_excel_export_reads_back_with_the_right_counts(client, login, world,
     response = client.get(f"/meetings/ledger/{world.branch.id}/export.xlsx?period=2026-Q4")
     book = load_workbook(io.BytesIO(response.data))
     meetings = list(book["会议台账"].iter_rows(values_only=True))
-    assert meetings[0][7:] == ("应到", "实到", "请假", "缺席", "迟到")
-    assert meetings[1][0] == "2026-11-24" and meetings[1][7:] == (4, 2, 1, 1, 1)
+    assert meetings[0][7:] == ("应到", "实到", "请假", "缺席", "迟到", "免于参加", "列席", "补记",
+                               "会议记录")
+    assert meetings[1][0] == "2026-11-24"
+    assert meetings[1][7:] == (4, 2, 1, 1, 1, 0, 0, None, "会议记录：学习文件，讨论发言。")
     people = sorted(row[2:4] for row in list(book["出勤明细"].iter_rows(values_only=True))[1:])
     assert people == sorted([("普通党员", "已到"), ("记录员", "迟到"), ("小组长", "请假"),
                              ("书记甲", "未到")])
@@ -276,7 +278,7 @@ def test_the_ledger_and_its_print_view(client, login, world, held):
     _close(held, world.recorder)
     login(world.town_admin)
     page = text(client.get(f"/meetings/ledger/{world.branch.id}?period=2026-Q4"))
-    assert held.topic in page and "<td>4</td><td>2</td><td>1</td><td>1</td><td>1</td>" in page
+    assert held.topic in page and "<td>4</td><td>2</td><td>1</td><td>1</td><td>1</td><td>0</td>" in page
     printed = text(client.get(f"/meetings/ledger/{world.branch.id}/print?period=2026-Q4"))
     assert "应到 4 人，实到 2 人，请假 1 人，缺席 1 人，迟到 1 人" in printed
 

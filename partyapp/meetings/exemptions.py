@@ -67,16 +67,17 @@ def _meetings_between(branch_id: int, first: date, last: date):
 
 
 def approve_exemption(actor, branch: Organization, person: Person, starts_on: date,
-                      ends_on: date, reason: str) -> AttendanceExemption:
-    """The secretary approves (checked by exemption_problem first). Commits."""
-    from .services import store_counts
-
+                      ends_on: date, reason: str) -> tuple[AttendanceExemption, list[int]]:
+    """The secretary approves (checked by exemption_problem first). Returns the row and the
+    closed meetings whose frozen counts change; services.approve_exemption recounts them and
+    commits."""
     row = AttendanceExemption(branch_id=branch.id, person_id=person.id, starts_on=starts_on,
                               ends_on=ends_on, reason=reason.strip(), approved_by_id=actor.id,
                               approved_at=clock.now())
     db.session.add(row)
     db.session.flush()
     meetings = _meetings_between(branch.id, starts_on, ends_on)
+    closed: list[int] = []
     marked = db.session.execute(
         update(MeetingAttendee).where(MeetingAttendee.person_id == person.id,
                                       MeetingAttendee.part == AttendeePart.EXPECTED,
@@ -87,17 +88,15 @@ def approve_exemption(actor, branch: Organization, person: Person, starts_on: da
         db.session.execute(delete(MakeUpStudy).where(
             MakeUpStudy.person_id == person.id, MakeUpStudy.meeting_id.in_(marked),
             MakeUpStudy.done_at.is_(None)))
-        closed = db.session.scalars(select(Meeting.id).where(
-            Meeting.id.in_(marked), Meeting.status == MeetingStatus.CLOSED)).all()
-        store_counts(closed)
+        closed = list(db.session.scalars(select(Meeting.id).where(
+            Meeting.id.in_(marked), Meeting.status == MeetingStatus.CLOSED)))
     audit.record(actor, "exemption.approve", "attendance_exemption", row.id, org_id=branch.id,
                  person=person.id, starts_on=starts_on.isoformat(),
                  ends_on=ends_on.isoformat(), reason=row.reason, meetings=sorted(marked))
     notify([person.id], "已批准您免于参加组织生活",
            f"{starts_on.isoformat()} 至 {ends_on.isoformat()}，这段时间的会议不计缺席，也不用补学。",
            "/meetings/", kind="meeting")
-    db.session.commit()
-    return row
+    return row, closed
 
 
 def end_exemption(actor, row: AttendanceExemption) -> None:

@@ -25,8 +25,8 @@ from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,
 MAKE_UP_DAYS = 7
 
 # Standing exemptions live in their own section module; this is their front door.
-from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: E402,F401
-                         exemption_problem)
+from . import exemptions  # noqa: E402
+from .exemptions import branch_exemptions, end_exemption, exemption_problem  # noqa: E402,F401
 
 
 # ---- kinds -----------------------------------------------------------------------------------
@@ -357,6 +357,15 @@ def _counts(expected, present, late, on_leave, exempt, observers) -> Counts:
     expected, present, on_leave = expected or 0, present or 0, on_leave or 0
     return Counts(expected, present, on_leave, expected - present - on_leave, late or 0,
                   exempt or 0, observers or 0)
+
+
+def approve_exemption(actor, branch: Organization, person: Person, starts_on: date,
+                      ends_on: date, reason: str):
+    """A standing exemption (exemptions.py); held meetings it reaches are counted again."""
+    row, closed = exemptions.approve_exemption(actor, branch, person, starts_on, ends_on, reason)
+    store_counts(closed)
+    db.session.commit()
+    return row
 
 
 def store_counts(meeting_ids) -> dict[int, Counts]:

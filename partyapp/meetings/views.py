@@ -505,6 +505,7 @@ def _ledger_context(branch_id: int):
     meetings, counts = ledger.ledger(branch, period, kind_id)
     return dict(branch=branch, period=period, kind_id=kind_id, meetings=meetings, counts=counts,
                 kinds=services.active_kinds(),
+                plans=ledger.filed_plans([branch.id], period.first, period.last, kind_id),
                 flags=ledger.flagged_check_ins([m.id for m in meetings]))
 
 
@@ -537,7 +538,10 @@ def compliance(branch_id):
     require("meeting.ledger", branch)
     period = ledger.parse_period(request.args.get("period"))
     return render_template("meetings/compliance.html", branch=branch, period=period,
-                           result=ledger.branch_compliance([branch.id], period)[branch.id])
+                           result=ledger.branch_compliance([branch.id], period)[branch.id],
+                           backfilled=[m for m in ledger.held_meetings(
+                               [branch.id], period.first, period.last, with_people=False)
+                               if m.backfilled])
 
 
 # ---- standing exemptions ------------------------------------------------------------------------
