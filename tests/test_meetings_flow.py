@@ -429,9 +429,12 @@ def test_the_demo_has_closed_meetings_with_check_ins_and_one_about_to_start(app_
     frozen(START)
     ctx = seed_demo("pbkdf2:sha256:1000$x$y")
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
-    assert [m.status for m in meetings] == ["closed"] * 4 + ["published"] + \
-        ["closed"] * 4 + ["published"]
-    soon = meetings[4]
+    # per village: seven held (one of each kind but 支部党员大会), the 支部党员大会 entered
+    # afterwards (补记), a filed plan (计划报备) and the meeting about to start
+    village = ["closed"] * 8 + ["planned", "published"]
+    assert [m.status for m in meetings] == village * 2
+    assert [m.backfilled for m in meetings[:10]] == [False] * 7 + [True, False, False]
+    soon = meetings[9]
     assert soon.starts_at == START + timedelta(minutes=10)
     assert soon.branch_id == ctx.villages["donghu"].id
     counts = services.meeting_counts([meetings[0].id])[meetings[0].id]
