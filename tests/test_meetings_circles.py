@@ -363,3 +363,25 @@ def test_filed_plans_are_in_the_ledger_for_the_branch_and_the_town(client, login
         f"/meetings/ledger/{cast.branch.id}/export.xlsx?period=2026-11").data))
     rows = list(book["计划报备"].iter_rows(values_only=True))
     assert rows[1][3] == "年终评星支委会" and rows[1][6] == "2026-11-24" and rows[1][7] == "计划中"
+
+
+def test_the_town_sets_a_kinds_circle_for_meetings_planned_from_then_on(client, login, cast):
+    _CAST.clear()
+    _CAST.update(cast.people)
+    kind = services.kind_by_code("villager_reps")
+    before = make_meeting(cast.branch, kinds=("villager_reps",), starts_at=START + timedelta(days=2))
+    login(cast.town_admin)
+    assert "现在的应到人员：村民代表" in text(client.get("/meetings/kinds"))
+    client.post(f"/meetings/kinds/{kind.id}", data={
+        f"k{kind.id}-period": "", f"k{kind.id}-min_per_period": "0", f"k{kind.id}-active": "1",
+        f"k{kind.id}-circle": "members_reps"})
+    db.session.expire_all()
+    assert kind.circle == "members_reps" and kind.includes_villager_reps
+    after = make_meeting(cast.branch, kinds=("villager_reps",), starts_at=START + timedelta(days=3))
+    assert parts(before) == {"expected": {"villager_rep"}}
+    assert parts(after) == {"expected": MEMBERS | {"villager_rep", "shareholder", "migrant"}}
+    client.post(f"/meetings/kinds/{kind.id}", data={    # an unknown circle keeps the old one
+        f"k{kind.id}-period": "", f"k{kind.id}-min_per_period": "0", f"k{kind.id}-active": "1",
+        f"k{kind.id}-circle": "everyone_in_town"})
+    db.session.expire_all()
+    assert kind.circle == "members_reps"

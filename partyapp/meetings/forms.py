@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .models import LeaveType
+from .models import Circle, LeaveType
 
 
 class CheckboxList(SelectMultipleField):
@@ -91,6 +91,10 @@ class KindForm(FlaskForm):
                                         SelectChoice("quarter", "每季度"), SelectChoice("", "不定期")])
     min_per_period = IntegerField("每期至少几次", validators=[InputRequired(), NumberRange(0, 10)])
     active = SelectField("启用", choices=[SelectChoice("1", "启用"), SelectChoice("0", "停用")])
+    # Unknown or missing: the kind keeps its circle (services.update_kind).
+    circle = SelectField("应到人员", choices=[SelectChoice(value, label)
+                                          for value, label in Circle.LABELS.items()],
+                         validate_choice=False)
 
 
 class ExemptionForm(FlaskForm):

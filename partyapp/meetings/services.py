@@ -740,10 +740,14 @@ def me_section(person):
 
 
 def update_kind(actor, kind: MeetingKind, period: str | None, min_per_period: int,
-                active: bool) -> None:
-    """The town admin edits a kind's required frequency (audited)."""
+                active: bool, circle: str | None = None) -> None:
+    """The town admin edits a kind's required frequency and its 应到 circle (audited). A new
+    circle applies to meetings planned from now on; lists already filed stay as they are."""
+    circle = circle if circle in Circle.LABELS else kind.circle
     audit.record(actor, "meeting_kind.update", "meeting_kind", kind.id, code=kind.code,
-                 before=[kind.period, kind.min_per_period, kind.active],
-                 after=[period, min_per_period, active])
+                 before=[kind.period, kind.min_per_period, kind.active, kind.circle],
+                 after=[period, min_per_period, active, circle])
     kind.period, kind.min_per_period, kind.active = period, min_per_period, active
+    kind.circle = circle
+    kind.includes_villager_reps = circle in Circle.WITH_REPRESENTATIVES
     db.session.commit()

@@ -649,7 +649,7 @@ def kinds():
         all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
     forms = {k.id: KindForm(prefix=f"k{k.id}", data={
         "period": k.period or "", "min_per_period": k.min_per_period,
-        "active": "1" if k.active else "0"}) for k in all_kinds}
+        "active": "1" if k.active else "0", "circle": k.circle}) for k in all_kinds}
     return render_template("meetings/kinds.html", kinds=all_kinds, forms=forms)
 
 
@@ -662,7 +662,7 @@ def update_kind(kind_id):
     form = KindForm(prefix=f"k{kind.id}")
     if form.validate_on_submit():
         services.update_kind(current_user, kind, form.period.data or None,
-                             form.min_per_period.data, form.active.data == "1")
+                             form.min_per_period.data, form.active.data == "1", form.circle.data)
         flash(f"已保存：{kind.name}", "success")
     else:
         flash("请检查填写的频次和次数。", "error")
