@@ -385,3 +385,43 @@ def test_the_town_sets_a_kinds_circle_for_meetings_planned_from_then_on(client, 
         f"k{kind.id}-circle": "everyone_in_town"})
     db.session.expire_all()
     assert kind.circle == "members_reps"
+
+
+# ---- photos -----------------------------------------------------------------------------------
+def test_a_meeting_carries_photos_cleaned_and_shown_only_inside(app, client, login, cast):
+    from pathlib import Path
+
+    from PIL import Image
+
+    from partyapp.meetings.models import MeetingPhoto
+
+    from .factories_disclosures import jpeg_bytes
+
+    exif = Image.Exif()
+    exif[0x010F] = "MARKER-CAMERA"
+    meeting = make_meeting(cast.branch, starts_at=START - timedelta(minutes=5),
+                           host=cast.secretary, recorder=cast.recorder)
+    login(cast.member)
+    assert client.post(f"/meetings/{meeting.id}/photos", data={
+        "photo": (io.BytesIO(jpeg_bytes()), "a.jpg")},
+        content_type="multipart/form-data").status_code == 403
+    login(cast.recorder)
+    response = client.post(f"/meetings/{meeting.id}/photos", data={
+        "photo": (io.BytesIO(jpeg_bytes(exif=exif.tobytes())), "IMG_1.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    refused = client.post(f"/meetings/{meeting.id}/photos", data={
+        "photo": (io.BytesIO(b"<html>"), "x.jpg")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "照片无法识别" in text(refused)
+    name = db.session.scalar(select(MeetingPhoto.name))
+    stored = (Path(app.config["UPLOAD_FOLDER"]) / "meetings" / name).read_bytes()
+    assert b"MARKER" not in stored
+    assert f"/meetings/photos/{name}" in text(client.get(f"/meetings/{meeting.id}"))
+    login(cast.member)
+    served = client.get(f"/meetings/photos/{name}")
+    assert served.status_code == 200 and served.get_data() == stored
+    served.close()
+    login(cast.other_branch_secretary)
+    assert client.get(f"/meetings/photos/{name}").status_code == 403
+    assert client.get("/meetings/photos/" + "0" * 32 + ".jpg").status_code == 404

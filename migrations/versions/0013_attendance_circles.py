@@ -1,5 +1,5 @@
 """应到 circles per meeting kind, 列席 and exempted people on a meeting's list, 补记, standing
-exemptions from attendance
+exemptions from attendance, meeting photos
 
 Revision ID: 0013_attendance_circles
 Revises: 0011_rating_indexes
@@ -80,6 +80,18 @@ def upgrade():
     with op.batch_alter_table('attendance_exemption', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_exemption_branch_id', ['branch_id'], unique=False)
         batch_op.create_index('ix_attendance_exemption_person_id', ['person_id'], unique=False)
+    op.create_table(
+        'meeting_photo',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=40), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+        sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['person.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('name'))
+    op.create_index('ix_meeting_photo_meeting_id', 'meeting_photo', ['meeting_id'], unique=False)
     bind = op.get_bind()
     bind.execute(sa.text("UPDATE meeting_kind SET circle = :circle WHERE code = :code"),
                  [{"code": code, "circle": circle} for code, circle in DEFAULT_CIRCLES.items()])
@@ -166,6 +178,8 @@ def _put_lists_right(bind) -> None:
 
 
 def downgrade():
+    op.drop_index('ix_meeting_photo_meeting_id', table_name='meeting_photo')
+    op.drop_table('meeting_photo')
     with op.batch_alter_table('attendance_exemption', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_exemption_person_id')
         batch_op.drop_index('ix_attendance_exemption_branch_id')

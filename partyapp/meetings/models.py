@@ -300,6 +300,18 @@ class AttendanceExemption(db.Model):
         return self.starts_on <= day <= self.ends_on
 
 
+class MeetingPhoto(db.Model):
+    """A photo of a meeting (会议照片, optional in the 台账), cleaned by partyapp.photos."""
+
+    __tablename__ = "meeting_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class MemberCode(db.Model):
     """A member's personal check-in code (printed card) for the organiser's door scanner.
     Revoking keeps the row; reissuing makes a new one."""

@@ -20,7 +20,8 @@ from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify, send_to_branch_group
 from . import circles
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest, LeaveStatus,
-                     MakeUpStudy, Meeting, MeetingAttendee, MeetingKind, MeetingStatus, MemberCode)
+                     MakeUpStudy, Meeting, MeetingAttendee, MeetingKind, MeetingPhoto,
+                     MeetingStatus, MemberCode)
 
 MAKE_UP_DAYS = 7
 
@@ -585,6 +586,37 @@ def amend_minutes(actor, meeting: Meeting, minutes: str) -> list[str]:
     meeting.minutes = minutes.strip()
     db.session.commit()
     return []
+
+
+# ---- photos ------------------------------------------------------------------------------------
+def meeting_photos(meeting_id: int) -> list[MeetingPhoto]:
+    return list(db.session.scalars(select(MeetingPhoto).where(
+        MeetingPhoto.meeting_id == meeting_id).order_by(MeetingPhoto.id)))
+
+
+def photo_problem(meeting: Meeting, limit: int) -> str | None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "这次会议已取消，不能上传照片。"
+    count = db.session.scalar(select(func.count(MeetingPhoto.id)).where(
+        MeetingPhoto.meeting_id == meeting.id))
+    if count >= limit:
+        return f"每次会议最多{limit}张照片。"
+    return None
+
+
+def add_photo(actor, meeting: Meeting, name: str) -> MeetingPhoto:
+    photo = MeetingPhoto(meeting_id=meeting.id, name=name, uploaded_by_id=actor.id)
+    db.session.add(photo)
+    db.session.flush()
+    audit.record(actor, "meeting.photo", "meeting", meeting.id, org_id=meeting.branch_id,
+                 photo=name)
+    db.session.commit()
+    return photo
+
+
+def photo_meeting(name: str) -> Meeting | None:
+    return db.session.scalar(select(Meeting).join(MeetingPhoto, MeetingPhoto.meeting_id == Meeting.id)
+                             .where(MeetingPhoto.name == name))
 
 
 def finish_make_up(person, study_id: int) -> bool:

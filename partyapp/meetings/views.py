@@ -8,7 +8,7 @@ from datetime import datetime
 
 import qrcode
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
-                   request, send_file, session, url_for)
+                   request, send_file, send_from_directory, session, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -17,7 +17,7 @@ from .. import clock
 from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, Person, Role
-from . import checkin, ledger, services
+from . import checkin, ledger, photos, services
 from .forms import (CancelForm, CodeForm, DecideForm, ExemptionForm, KindForm, LeaveForm,
                     ManualForm, MinutesForm, MoveForm, PlanForm, PositionForm)
 from .models import AttendanceExemption, CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
@@ -90,6 +90,7 @@ def detail(meeting_id):
         can_approve=can_approve,
         leave_text=lambda leave: services.leave_text(leave, current_user, can_approve),
         can_amend=meeting.is_closed and can(current_user, "meeting.amend", meeting.org),
+        photos=services.meeting_photos(meeting.id),
         decide_form=DecideForm(), cancel_form=CancelForm())
 
 
@@ -485,6 +486,38 @@ def close(meeting_id):
             return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
     return render_template("meetings/close.html", meeting=meeting, form=form, problems=problems,
                            counts=services.meeting_counts([meeting.id])[meeting.id])
+
+
+@bp.post("/<int:meeting_id>/photos")
+def upload_photo(meeting_id):
+    meeting = _meeting(meeting_id)
+    _require_run(meeting)
+    if not CancelForm().validate_on_submit():     # the CSRF check (the form has no fields)
+        abort(400)
+    upload = request.files.get("photo")
+    problem = services.photo_problem(meeting, photos.MAX_PER_MEETING)
+    if problem is None and (upload is None or not upload.filename):
+        problem = "请选择一张照片。"
+    if problem is None:
+        try:
+            services.add_photo(current_user, meeting, photos.save_photo(upload.stream))
+        except photos.PhotoError as exc:
+            problem = str(exc)
+    flash(problem or "照片已上传。", "error" if problem else "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+
+
+@bp.get("/photos/<name>")
+def photo(name):
+    meeting = services.photo_meeting(name) if photos.is_photo_name(name) else None
+    if meeting is None:
+        abort(404)
+    if not (current_user.is_authenticated and services.is_attendee(meeting.id, current_user.id)):
+        require("meeting.view", meeting.org)
+    response = send_from_directory(photos.photo_folder(), name, mimetype="image/jpeg",
+                                   max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.post("/makeup/<int:study_id>/done")
