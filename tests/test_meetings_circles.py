@@ -425,3 +425,19 @@ def test_a_meeting_carries_photos_cleaned_and_shown_only_inside(app, client, log
     login(cast.other_branch_secretary)
     assert client.get(f"/meetings/photos/{name}").status_code == 403
     assert client.get("/meetings/photos/" + "0" * 32 + ".jpg").status_code == 404
+
+
+def test_a_members_own_history_never_calls_sitting_in_or_an_exemption_absent(client, login,
+                                                                              cast):
+    committee = make_meeting(cast.branch, kinds=("branch_committee",), host=cast.secretary,
+                             recorder=cast.recorder, starts_at=START - timedelta(days=3))
+    theme = make_meeting(cast.branch, starts_at=START - timedelta(days=2), host=cast.secretary,
+                         recorder=cast.secretary)
+    db.session.execute(MeetingAttendee.__table__.update().where(
+        MeetingAttendee.meeting_id == theme.id, MeetingAttendee.person_id == cast.recorder.id)
+        .values(part=AttendeePart.EXEMPT))
+    for meeting in (committee, theme):
+        assert services.close_meeting(cast.secretary, meeting, "学习讨论，布置下月工作。") == []
+    login(cast.recorder)
+    page = text(client.get("/meetings/"))
+    assert "列席（不计出勤）" in page and "免于参加" in page and "✗ 缺席" not in page

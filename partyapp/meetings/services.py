@@ -640,9 +640,11 @@ def my_upcoming(person_id: int) -> list[Meeting]:
 
 
 def my_history(person_id: int, limit: int = 50) -> list[tuple[Meeting, CheckIn | None,
-                                                               LeaveRequest | None]]:
+                                                               LeaveRequest | None, str]]:
+    """Closed meetings on the person's list, with their check-in, leave and part (应到, 列席,
+    免于参加: only 应到 can be 缺席)."""
     rows = db.session.execute(
-        select(Meeting, CheckIn, LeaveRequest)
+        select(Meeting, CheckIn, LeaveRequest, MeetingAttendee.part)
         .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
         .outerjoin(CheckIn, and_(CheckIn.meeting_id == Meeting.id, CheckIn.person_id == person_id))
         .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == Meeting.id,
