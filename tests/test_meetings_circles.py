@@ -441,3 +441,36 @@ def test_a_members_own_history_never_calls_sitting_in_or_an_exemption_absent(cli
     login(cast.recorder)
     page = text(client.get("/meetings/"))
     assert "列席（不计出勤）" in page and "免于参加" in page and "✗ 缺席" not in page
+
+
+def test_the_demo_expects_the_right_people_at_every_kind(app_ctx, frozen):
+    """What `make run` shows: each demo meeting's 应到 is its kind's circle, worked out here
+    from the demo's people by hand (not by the circle code)."""
+    from partyapp.demo import seed_demo
+
+    frozen(START)
+    ctx = seed_demo("pbkdf2:sha256:1000$x$y")
+    members, reps, others = ctx.members["donghu"], ctx.reps["donghu"], ctx.others["donghu"]
+    everyone = {p.id for p in members}
+    committee = {members[i].id for i in (0, 1, 4, 5, 7)}       # 书记 组织 宣传 纪检 委员
+    two_committees = committee | {members[2].id} | {p.id for p in others
+                                                     if p.name in ("邓富贵",)} | {members[9].id}
+    representatives = {p.id for p in reps} | {p.id for p in others if p.name != "邓富贵"}
+    group = {p.id for i, p in enumerate(members) if i % 2 == 0} | {members[3].id}
+    wanted = {"主题党日": everyone - {members[16].id}, "党课、主题党日": everyone,
+              "支部委员会": committee, "党小组会": group, "党群联席会议": everyone | representatives,
+              "村民代表会议": {p.id for p in reps}, "班子联席会议": two_committees,
+              "支部党员大会": everyone}
+    meetings = db.session.scalars(select(Meeting).where(
+        Meeting.branch_id == ctx.villages["donghu"].id)).all()
+    assert {m.kind_names for m in meetings} == set(wanted)
+    for meeting in meetings:
+        expected = set(db.session.scalars(select(MeetingAttendee.person_id).where(
+            MeetingAttendee.meeting_id == meeting.id,
+            MeetingAttendee.part == AttendeePart.EXPECTED)))
+        if meeting.kind_names == "主题党日" and meeting.status == "closed":
+            assert expected == everyone, meeting.topic          # before the exemption began
+        else:
+            assert expected == wanted[meeting.kind_names], meeting.topic
+    soon = next(m for m in meetings if m.status == "published")
+    assert db.session.get(MeetingAttendee, (soon.id, members[16].id)).part == "exempt"
