@@ -22,9 +22,13 @@ from .extensions import db
 from .models import Membership, Organization, Person, Role
 
 MEMBER_ROLES = {Role.MEMBER, Role.GROUP_LEADER, Role.SECRETARY, Role.DEPUTY_SECRETARY,
-                Role.ORGANIZER, Role.RECORDER, Role.COMMITTEE}
+                Role.ORGANIZER, Role.PUBLICITY, Role.DISCIPLINE, Role.BRANCH_COMMITTEE,
+                Role.RECORDER, Role.COMMITTEE}
+# People who attend some meetings without being party members of the branch: the
+# representatives and the collective-economy leaders (班子联席会议).
+ATTENDING_NON_MEMBERS = set(Role.REPRESENTATIVE_ROLES) | {Role.COLLECTIVE_LEADER}
 
-_ALL_INSIDE = MEMBER_ROLES | {Role.VILLAGER_REP, Role.TOWN_ADMIN}
+_ALL_INSIDE = MEMBER_ROLES | ATTENDING_NON_MEMBERS | {Role.TOWN_ADMIN}
 _OFFICERS = {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER}
 # People who run a branch or the town (and so see admin warnings such as a missing calendar).
 OFFICER_ROLES = _OFFICERS | {Role.TOWN_ADMIN}
@@ -35,13 +39,15 @@ PERMISSIONS: dict[str, set[str]] = {
     "roster.view": _OFFICERS | {Role.RECORDER, Role.GROUP_LEADER, Role.TOWN_ADMIN},
     "roster.manage": _OFFICERS | {Role.TOWN_ADMIN},
     "audit.view": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
-    "meeting.attend": MEMBER_ROLES | {Role.VILLAGER_REP},
+    "meeting.attend": MEMBER_ROLES | ATTENDING_NON_MEMBERS,
     "meeting.plan": _OFFICERS | {Role.GROUP_LEADER},
     "meeting.run": _OFFICERS | {Role.RECORDER},
     "meeting.view": _ALL_INSIDE,
     "meeting.amend": {Role.SECRETARY, Role.DEPUTY_SECRETARY},  # edit a closed record (audited)
     "meeting.ledger": _OFFICERS | {Role.RECORDER, Role.TOWN_ADMIN},  # 台账, compliance, export
     "leave.approve": _OFFICERS,
+    # A standing exemption from attendance (卧床、远在外地的流动党员): the secretary approves.
+    "exemption.approve": {Role.SECRETARY},
     "opinion.handle": _OFFICERS | {Role.COMMITTEE},
     "opinion.assign": {Role.SECRETARY, Role.DEPUTY_SECRETARY},
     "opinion.supervise": {Role.TOWN_ADMIN},

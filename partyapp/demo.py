@@ -40,6 +40,8 @@ class DemoContext:
     people: dict = field(default_factory=dict)       # phone -> Person
     members: dict = field(default_factory=dict)      # slug -> [Person] (party members)
     reps: dict = field(default_factory=dict)         # slug -> [Person] (villager reps)
+    # slug -> [Person]: collective-economy leaders, shareholder and migrant-worker reps
+    others: dict = field(default_factory=dict)
 
 
 def database_is_empty() -> bool:
@@ -93,6 +95,24 @@ def _seed_village(ctx, slug, village, first, password_hash):
         member.is_villager_rep = True
         add_role(member, branch, Role.VILLAGER_REP)
         ctx.reps[slug].append(member)
+    _seed_circles(ctx, slug, branch, first, password_hash)
+
+
+def _seed_circles(ctx, slug, branch, first, password_hash) -> None:
+    """The rest of the branch committee, the collective-economy leaders (one party member, one
+    not) and the other representatives the seeds name: each meeting kind's circle has people."""
+    members = ctx.members[slug]
+    add_role(members[4], branch, Role.PUBLICITY)
+    add_role(members[5], branch, Role.DISCIPLINE)
+    add_role(members[7], branch, Role.BRANCH_COMMITTEE)
+    add_role(members[9], branch, Role.COLLECTIVE_LEADER, post="股份经济合作社社长")
+    ctx.others[slug] = [members[9]]
+    for i, (name, role, post) in enumerate([
+            ("邓富贵", Role.COLLECTIVE_LEADER, "股份经济合作社会计"),
+            ("严春生", Role.SHAREHOLDER_REP, None), ("彭小燕", Role.MIGRANT_REP, None)]):
+        person = add_person(ctx, name, f"137{first + 10 + i:08d}", password_hash, None)
+        add_role(person, branch, role, post=post)
+        ctx.others[slug].append(person)
 
 
 def add_person(ctx, name, phone, password_hash, status, joined=None) -> Person:

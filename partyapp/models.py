@@ -136,15 +136,28 @@ class Role:
     SECRETARY = "secretary"            # 书记
     DEPUTY_SECRETARY = "deputy"        # 副书记
     ORGANIZER = "organizer"            # 组织委员
+    PUBLICITY = "publicity"            # 宣传委员
+    DISCIPLINE = "discipline"          # 纪检委员
+    BRANCH_COMMITTEE = "commissioner"  # 支部委员（委员）
     RECORDER = "recorder"              # 记录人
     COMMITTEE = "committee"            # 村“两委”成员
+    COLLECTIVE_LEADER = "collective_leader"   # 集体经济组织班子成员 (party member or not)
     VILLAGER_REP = "villager_rep"      # 村民代表
+    SHAREHOLDER_REP = "shareholder_rep"       # 股东代表
+    MIGRANT_REP = "migrant_rep"        # 异地务工人员代表
     TOWN_ADMIN = "town_admin"          # 镇党委组织委员
     LABELS = {
         MEMBER: "党员", GROUP_LEADER: "党小组长", SECRETARY: "书记", DEPUTY_SECRETARY: "副书记",
-        ORGANIZER: "组织委员", RECORDER: "记录人", COMMITTEE: "两委成员",
-        VILLAGER_REP: "村民代表", TOWN_ADMIN: "镇党委管理员",
+        ORGANIZER: "组织委员", PUBLICITY: "宣传委员", DISCIPLINE: "纪检委员",
+        BRANCH_COMMITTEE: "支部委员", RECORDER: "记录人", COMMITTEE: "两委成员",
+        COLLECTIVE_LEADER: "集体经济组织班子成员", VILLAGER_REP: "村民代表",
+        SHAREHOLDER_REP: "股东代表", MIGRANT_REP: "异地务工人员代表", TOWN_ADMIN: "镇党委管理员",
     }
+    # The branch committee (支部委员会): 书记, 副书记 and the 委员 (组织、宣传、纪检 and plain).
+    BRANCH_COMMITTEE_ROLES = frozenset({SECRETARY, DEPUTY_SECRETARY, ORGANIZER, PUBLICITY,
+                                        DISCIPLINE, BRANCH_COMMITTEE})
+    # The representatives the seeds name (村民代表, 股东代表, 异地务工人员代表).
+    REPRESENTATIVE_ROLES = frozenset({VILLAGER_REP, SHAREHOLDER_REP, MIGRANT_REP})
 
 
 class Membership(db.Model):

@@ -23,8 +23,10 @@ def local(year, month, day, hour=10) -> datetime:
 def held(org, day: datetime, kinds, attendees, present):
     """A meeting with its expected list and the people who checked in, closed the way a
     recorder closes it (which freezes its counts)."""
-    meeting = make_meeting(org, kinds=kinds, starts_at=day, attendee_ids=[p.id for p in attendees],
-                           host=attendees[0], recorder=attendees[0])
+    with clock.travel(day - timedelta(days=3)):    # filed ahead, as planned: not a 补记
+        meeting = make_meeting(org, kinds=kinds, starts_at=day,
+                               attendee_ids=[p.id for p in attendees], host=attendees[0],
+                               recorder=attendees[0])
     db.session.add_all([CheckIn(meeting_id=meeting.id, person_id=p.id, at=day) for p in present])
     db.session.commit()
     with clock.travel(day + timedelta(hours=3)):

@@ -63,7 +63,9 @@ def test_seed_demo_loads_two_villages_and_about_forty_members(app_ctx, runner):
     assert "Demo data loaded." in result.output and "13800000001" in result.output
     members = db.session.scalar(select(func.count(Person.id)).where(Person.party_status.is_not(None)))
     assert members == 38                       # 19 party members in each of two villages
-    assert _count(Person) == 45                # + 3 non-member representatives each + admin
+    # + 3 non-member villager representatives, a collective-economy leader, a shareholder and a
+    # migrant-worker representative each, + admin
+    assert _count(Person) == 51
     kinds = sorted(db.session.scalars(select(Organization.kind)))
     assert kinds == ["branch", "branch", "group", "group", "group", "group", "town"]
 
@@ -97,4 +99,4 @@ def test_demo_secretary_runs_her_roster(app, app_ctx, runner):
     assert "担任：书记、村委会主任" in me
     branch = db.session.scalar(select(Organization).where(Organization.slug == "donghu"))
     roster = client.get(f"/org/{branch.id}/roster").get_data(as_text=True)
-    assert "共 22 人" in roster                # 19 party members + 3 non-member representatives
+    assert "共 25 人" in roster                # 19 party members + 6 non-members (reps, leaders)

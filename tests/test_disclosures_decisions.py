@@ -139,8 +139,9 @@ def test_votes_and_counts_are_checked(world):
 
 def test_linked_members_meeting_counts_full_members_from_its_check_ins(world):
     """The party members' meeting step takes 应到/实到 from the linked meeting's records,
-    counting full members only: 4 full + 1 probationary + 1 villager rep expected,
-    3 full + the probationary member checked in -> 4 expected, 3 present."""
+    counting full members only: 4 full + 1 probationary expected (the villager rep invited too
+    sits in, 列席, outside the members' circle), 3 full + the probationary member checked in
+    -> 4 expected, 3 present."""
     from partyapp.meetings.checkin import check_in
 
     from .factories_meetings import make_meeting
@@ -157,7 +158,7 @@ def test_linked_members_meeting_counts_full_members_from_its_check_ins(world):
         check_in(meeting, person.id)
     meeting.status = MeetingStatus.CLOSED   # held: a step links only a held meeting
     db.session.commit()
-    assert service.meeting_attendance(meeting.id) == (6, 4)
+    assert service.meeting_attendance(meeting.id) == (5, 4)
     assert service.meeting_attendance(meeting.id, full_members_only=True) == (4, 3)
     assert service.meeting_attendance(meeting.id + 999) is None
     decision = through_step_two(world)

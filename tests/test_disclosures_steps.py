@@ -70,8 +70,8 @@ def test_the_members_meeting_step_links_only_a_held_branch_assembly_before_it(
     assembly = meeting(world, "branch_assembly", 10, present=voters)
     not_closed = meeting(world, "branch_assembly", 18, status=MeetingStatus.PUBLISHED)
     coming = meeting(world, "branch_assembly", 25, status=MeetingStatus.PUBLISHED)
-    reps = meeting(world, "villager_reps", 15,
-                   present=voters + (world.villager_rep,))
+    # a 村民代表会议 expects the villager representatives only (its circle)
+    reps = meeting(world, "villager_reps", 15, present=(world.villager_rep,))
     decision = make_decision(world.branch, world.secretary)
     db.session.commit()
     login(world.secretary)
@@ -96,7 +96,8 @@ def test_the_members_meeting_step_links_only_a_held_branch_assembly_before_it(
     response = post_step(client, decision, 4, "2026-11-15", assembly, **VOTES)
     assert refused(response, "“村民代表会议决议”要关联有村民代表参加的会议"
                              "（党群联席会议、村民代表会议）；所选会议是支部党员大会")
-    assert post_step(client, decision, 4, "2026-11-15", reps, **VOTES).status_code == 303
+    assert post_step(client, decision, 4, "2026-11-15", reps, votes_for=1, votes_against=0,
+                     votes_abstain=0).status_code == 303
     db.session.expire_all()
     assert db.session.get(Decision, decision.id).next_position == 5
 

@@ -8,6 +8,7 @@ NUL, RTL marks, emoji, very long), numbers, dates, or the valid value."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from partyapp import clock
 from partyapp.extensions import db
 
 from .access.rules import ANON
@@ -42,7 +44,8 @@ class FormCase:
 
 def _plan(w):
     return {"org_id": str(w.branch.id), "kind_ids": [str(w.extra["kind"])], "topic": "冬季安全主题党日",
-            "day": "2030-11-26", "start": "09:00", "end": "11:00", "place": "村部",
+            # a plan ahead, inside the bounds (to 31 December of next year)
+            "day": (clock.today() + timedelta(days=30)).isoformat(), "start": "09:00", "end": "11:00", "place": "村部",
             "checkin_opens_minutes": "30", "late_after_minutes": "10"}
 
 

@@ -265,8 +265,10 @@ def test_the_excel_export_reads_back_with_the_right_counts(client, login, world,
     response = client.get(f"/meetings/ledger/{world.branch.id}/export.xlsx?period=2026-Q4")
     book = load_workbook(io.BytesIO(response.data))
     meetings = list(book["会议台账"].iter_rows(values_only=True))
-    assert meetings[0][7:] == ("应到", "实到", "请假", "缺席", "迟到")
-    assert meetings[1][0] == "2026-11-24" and meetings[1][7:] == (4, 2, 1, 1, 1)
+    assert meetings[0][7:] == ("应到", "实到", "请假", "缺席", "迟到", "免于参加", "列席", "补记",
+                               "会议记录")
+    assert meetings[1][0] == "2026-11-24"
+    assert meetings[1][7:] == (4, 2, 1, 1, 1, 0, 0, None, "会议记录：学习文件，讨论发言。")
     people = sorted(row[2:4] for row in list(book["出勤明细"].iter_rows(values_only=True))[1:])
     assert people == sorted([("普通党员", "已到"), ("记录员", "迟到"), ("小组长", "请假"),
                              ("书记甲", "未到")])
@@ -276,7 +278,7 @@ def test_the_ledger_and_its_print_view(client, login, world, held):
     _close(held, world.recorder)
     login(world.town_admin)
     page = text(client.get(f"/meetings/ledger/{world.branch.id}?period=2026-Q4"))
-    assert held.topic in page and "<td>4</td><td>2</td><td>1</td><td>1</td><td>1</td>" in page
+    assert held.topic in page and "<td>4</td><td>2</td><td>1</td><td>1</td><td>1</td><td>0</td>" in page
     printed = text(client.get(f"/meetings/ledger/{world.branch.id}/print?period=2026-Q4"))
     assert "应到 4 人，实到 2 人，请假 1 人，缺席 1 人，迟到 1 人" in printed
 
@@ -427,9 +429,12 @@ def test_the_demo_has_closed_meetings_with_check_ins_and_one_about_to_start(app_
     frozen(START)
     ctx = seed_demo("pbkdf2:sha256:1000$x$y")
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
-    assert [m.status for m in meetings] == ["closed"] * 4 + ["published"] + \
-        ["closed"] * 4 + ["published"]
-    soon = meetings[4]
+    # per village: seven held (one of each kind but 支部党员大会), the 支部党员大会 entered
+    # afterwards (补记), a filed plan (计划报备) and the meeting about to start
+    village = ["closed"] * 8 + ["planned", "published"]
+    assert [m.status for m in meetings] == village * 2
+    assert [m.backfilled for m in meetings[:10]] == [False] * 7 + [True, False, False]
+    soon = meetings[9]
     assert soon.starts_at == START + timedelta(minutes=10)
     assert soon.branch_id == ctx.villages["donghu"].id
     counts = services.meeting_counts([meetings[0].id])[meetings[0].id]

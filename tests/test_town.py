@@ -44,7 +44,8 @@ def town(app_ctx, frozen):
     town = make_town("青石镇党委")
     admin = make_person("镇管理员", org=town, roles=(Role.TOWN_ADMIN,))
     east, (group,), s, (m1, m2) = small_branch(town, "dong", "东村")
-    m3 = make_person("东村党员3", org=east)
+    # 东村党员3 is the branch's 组织委员: the 支委会 of 10-15 expects them (its circle).
+    m3 = make_person("东村党员3", org=east, roles=(Role.MEMBER, Role.ORGANIZER))
     west, _, t, (n1, n2) = small_branch(town, "xi", "西村", groups=0)
     held(east, local(2026, 10, 12), ("theme_day", "party_lecture"), [s, m1, m2, m3], [s, m1, m2])
     held(east, local(2026, 10, 15), ("branch_committee",), [s, m3], [s, m3])

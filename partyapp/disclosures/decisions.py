@@ -37,13 +37,15 @@ def meeting_attendance(meeting_id: int, *, full_members_only: bool = False) -> t
     list (应到) and check-ins (实到). With `full_members_only`, only 正式党员 count — the people
     entitled to vote at a party members' meeting (probationary members do not vote).
     None when no such meeting exists."""
-    from ..meetings.models import CheckIn, Meeting, MeetingAttendee
+    from ..meetings.models import AttendeePart, CheckIn, Meeting, MeetingAttendee
 
+    # 列席 and exempted people are not 应到, so they are no part of the vote base either.
     query = (select(func.count(MeetingAttendee.person_id), func.count(CheckIn.id))
              .select_from(MeetingAttendee)
              .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
                                       CheckIn.person_id == MeetingAttendee.person_id))
-             .where(MeetingAttendee.meeting_id == meeting_id))
+             .where(MeetingAttendee.meeting_id == meeting_id,
+                    MeetingAttendee.part == AttendeePart.EXPECTED))
     if full_members_only:
         query = query.join(Person, Person.id == MeetingAttendee.person_id).where(
             Person.party_status == PartyStatus.FULL)
@@ -117,12 +119,9 @@ def _check_date(decision: Decision, held_on: date) -> None:
 def villager_rep_kind_codes() -> set[str]:
     """Meeting kinds that include villager representatives (村民代表会议, 党群联席会议). The
     one place a decision step asks who a meeting's circle is."""
-    from ..meetings.models import MeetingKind
-    from ..meetings.services import ensure_default_kinds
+    from ..meetings.services import representative_kind_codes
 
-    ensure_default_kinds()
-    return set(db.session.scalars(select(MeetingKind.code).where(
-        MeetingKind.includes_villager_reps.is_(True))))
+    return representative_kind_codes()
 
 
 def _allowed_kinds(decision: Decision, step: ProcedureStep) -> tuple[set[str], str] | None:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .models import LeaveType
+from .models import Circle, LeaveType
 
 
 class CheckboxList(SelectMultipleField):
@@ -23,10 +23,13 @@ class PlanForm(FlaskForm):
     start = TimeField("开始时间", validators=[DataRequired("请填写开始时间")])
     end = TimeField("结束时间", validators=[DataRequired("请填写结束时间")])
     place = StringField("地点", validators=[Optional(), Length(max=120)])
-    host_id = SelectField("主持人", coerce=int, validators=[Optional()])
-    recorder_id = SelectField("记录人", coerce=int, validators=[Optional()])
-    attendee_ids = CheckboxList("只请以下人员参加（不选则为所选组织全体党员）", coerce=int,
-                                validators=[Optional()])
+    # People are checked by services.plan_problems (whole branch, or a group leader's own
+    # group), which says in Chinese who is outside; the choice lists only offer them.
+    host_id = SelectField("主持人", coerce=int, validators=[Optional()], validate_choice=False)
+    recorder_id = SelectField("记录人", coerce=int, validators=[Optional()],
+                              validate_choice=False)
+    attendee_ids = CheckboxList("只请以下人员参加（不选则为这类会议的应到人员）", coerce=int,
+                                validators=[Optional()], validate_choice=False)
     lat = FloatField("纬度", validators=[Optional(), NumberRange(-90, 90)])
     lng = FloatField("经度", validators=[Optional(), NumberRange(-180, 180)])
     checkin_opens_minutes = IntegerField("提前多少分钟开放签到", default=30,
@@ -88,3 +91,16 @@ class KindForm(FlaskForm):
                                         SelectChoice("quarter", "每季度"), SelectChoice("", "不定期")])
     min_per_period = IntegerField("每期至少几次", validators=[InputRequired(), NumberRange(0, 10)])
     active = SelectField("启用", choices=[SelectChoice("1", "启用"), SelectChoice("0", "停用")])
+    # Unknown or missing: the kind keeps its circle (services.update_kind).
+    circle = SelectField("应到人员", choices=[SelectChoice(value, label)
+                                          for value, label in Circle.LABELS.items()],
+                         validate_choice=False)
+
+
+class ExemptionForm(FlaskForm):
+    person_id = SelectField("党员", coerce=int, validators=[InputRequired("请选择党员")],
+                            validate_choice=False)   # exemption_problem: 本支部的党员
+    starts_on = DateField("开始日期", validators=[DataRequired("请填写开始日期")])
+    ends_on = DateField("结束日期", validators=[DataRequired("请填写结束日期")])
+    reason = StringField("原因（如：长期卧床；在外地务工的流动党员）",
+                         validators=[DataRequired("请写明原因"), Length(max=200)])

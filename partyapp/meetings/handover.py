@@ -8,27 +8,22 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit, clock
-from ..authz import MEMBER_ROLES
 from ..extensions import db
-from ..models import Role
 from ..notify.services import notify
-from .models import Meeting, MeetingAttendee, MeetingStatus
+from . import circles
+from .models import AttendeePart, Meeting, MeetingAttendee, MeetingStatus
 
 OPEN = (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)
 
 
 def expected_roles(meeting: Meeting) -> set[str]:
-    """The roles a meeting of these kinds expects (its 应到 circle). The one point where the
-    hand-over meets the circle rules: keep it the same as services.default_attendee_ids."""
-    roles = set(MEMBER_ROLES)
-    if any(kind.includes_villager_reps for kind in meeting.kinds):
-        roles.add(Role.VILLAGER_REP)
-    return roles
+    """The roles a meeting of these kinds expects (its 应到 circle, circles.py)."""
+    return {role for part in circles.parts_of(meeting.kinds) for role in part.roles}
 
 
 def _in_circle(meeting: Meeting, memberships) -> bool:
-    roles = expected_roles(meeting)
-    return any(m.role in roles and m.org.path.startswith(meeting.org.path) for m in memberships)
+    """The one point where the hand-over meets the circle rules (circles.in_circle)."""
+    return circles.in_circle(meeting.kinds, meeting.org, memberships)
 
 
 def hand_over(change) -> None:
@@ -77,7 +72,8 @@ def _join(change, joining, meetings) -> None:
         roles_now = change.current.get(person_id, [])
         added = [m for m in meetings if m.branch_id == branch.id
                  and (m.id, person_id) not in present and _in_circle(m, roles_now)]
-        rows += [{"meeting_id": m.id, "person_id": person_id} for m in added]
+        rows += [{"meeting_id": m.id, "person_id": person_id, "part": AttendeePart.EXPECTED}
+                 for m in added]
         if added:
             audit.record(change.actor, "meeting.handover", "person", person_id,
                          org_id=branch.id, joined_meetings=[m.id for m in added],

@@ -103,6 +103,7 @@ class HeldMeeting:
     org_id: int
     day: date                   # local date of its start
     kind_ids: frozenset[int]
+    backfilled: bool = False    # 补记: entered after it took place
 
 
 def held_meeting_days(branch_ids: list[int], first: date, last: date) -> list[HeldMeeting]:
@@ -113,12 +114,12 @@ def held_meeting_days(branch_ids: list[int], first: date, last: date) -> list[He
         "ids": list(branch_ids), "start": clock.local_datetime(first),
         "end": clock.local_datetime(last + timedelta(days=1))})
     found: dict[int, tuple] = {}
-    for meeting_id, branch_id, org_id, day, kind_id in rows:
-        entry = found.setdefault(meeting_id, (branch_id, org_id, day, set()))
+    for meeting_id, branch_id, org_id, day, backfilled, kind_id in rows:
+        entry = found.setdefault(meeting_id, (branch_id, org_id, day, bool(backfilled), set()))
         if kind_id is not None:
-            entry[3].add(kind_id)
-    return [HeldMeeting(mid, branch_id, org_id, parse_day(day), frozenset(kinds))
-            for mid, (branch_id, org_id, day, kinds) in found.items()]
+            entry[4].add(kind_id)
+    return [HeldMeeting(mid, branch_id, org_id, parse_day(day), frozenset(kinds), backfilled)
+            for mid, (branch_id, org_id, day, backfilled, kinds) in found.items()]
 
 
 @cache
@@ -126,7 +127,7 @@ def _held_days_statement():
     """Built once: only the bound values change from call to call."""
     moment = Meeting.starts_at.type
     return (select(Meeting.id, Meeting.branch_id, Meeting.org_id, local_day(Meeting.starts_at),
-                   meeting_kind_link.c.kind_id)
+                   Meeting.backfilled, meeting_kind_link.c.kind_id)
             .outerjoin(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
             .where(Meeting.branch_id.in_(bindparam("ids", expanding=True)),
                    Meeting.status == MeetingStatus.CLOSED,
@@ -151,20 +152,46 @@ def ledger(branch: Organization, period: PeriodRange, kind_id: int | None = None
     return meetings, meeting_counts([m.id for m in meetings])
 
 
+def filed_plans(branch_ids: list[int], first: date, last: date,
+                kind_id: int | None = None) -> list[Meeting]:
+    """计划报备: meetings filed for the period and not yet held (planned or notified, not
+    cancelled), so the plan can be compared with the record (seed 004 §6)."""
+    query = (select(Meeting).where(Meeting.branch_id.in_(branch_ids), Meeting.status.in_(
+        (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)),
+        Meeting.starts_at >= clock.local_datetime(first),
+        Meeting.starts_at < clock.local_datetime(last + timedelta(days=1)))
+        .options(selectinload(Meeting.kinds), selectinload(Meeting.org),
+                 selectinload(Meeting.host))
+        .order_by(Meeting.starts_at))
+    if kind_id:
+        query = query.where(Meeting.kinds.any(MeetingKind.id == kind_id))
+    return list(db.session.scalars(query))
+
+
+LEDGER_HEADERS = ["日期", "时间", "会议类型", "主题", "地点", "主持人", "记录人", "应到", "实到",
+                  "请假", "缺席", "迟到", "免于参加", "列席", "补记", "会议记录"]
+
+
+def _filed_on(meeting: Meeting) -> str:
+    return clock.to_local(meeting.created_at).strftime("%Y-%m-%d")
+
+
 def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
-    """Two sheets: 会议台账 (one row per meeting with counts), 出勤明细 (one row per person)."""
+    """Three sheets: 会议台账 (one row per meeting with counts, 补记 mark and the minutes),
+    出勤明细 (one row per person; a leave shows as 请假, never its reason), 计划报备 (filed, not
+    yet held)."""
     meetings, counts = ledger(branch, period)
     book = Workbook()
     sheet = book.active
     sheet.title = "会议台账"
-    sheet.append(["日期", "时间", "会议类型", "主题", "地点", "主持人", "记录人",
-                  "应到", "实到", "请假", "缺席", "迟到"])
+    sheet.append(LEDGER_HEADERS)
     for m in meetings:
         c = counts[m.id]
         start = clock.to_local(m.starts_at)
         sheet.append([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
                       m.place, m.host.name if m.host else "", m.recorder.name if m.recorder else "",
-                      c.expected, c.present, c.on_leave, c.absent, c.late])
+                      c.expected, c.present, c.on_leave, c.absent, c.late, c.exempt, c.observers,
+                      f"补记（{_filed_on(m)}补录）" if m.backfilled else "", m.minutes])
     people = book.create_sheet("出勤明细")
     people.append(["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
     rows = attendee_rows_by_meeting([m.id for m in meetings])
@@ -174,6 +201,12 @@ def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
                            row.person.name, row.status,
                            clock.to_local(row.check_in.at).strftime("%H:%M") if row.check_in else "",
                            row.check_in.method_label if row.check_in else ""])
+    plans = book.create_sheet("计划报备")
+    plans.append(["日期", "时间", "会议类型", "主题", "地点", "主持人", "报备日期", "状态"])
+    for m in filed_plans([branch.id], period.first, period.last):
+        start = clock.to_local(m.starts_at)
+        plans.append([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
+                      m.place, m.host.name if m.host else "", _filed_on(m), m.status_label])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

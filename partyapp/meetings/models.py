@@ -24,8 +24,26 @@ class Period:
     LABELS = {WEEK: "每周", MONTH: "每月", QUARTER: "每季度", None: "不定期"}
 
 
+class Circle:
+    """Who a kind of meeting expects (应到). The rule of each circle is in circles.py; a kind
+    names its circle in its row, so the town changes it with the kind's other settings."""
+
+    MEMBERS = "members"                # all party members of the branch (or group)
+    COMMITTEE = "committee"            # the branch committee
+    GROUP = "group"                    # the party group's members
+    TWO_COMMITTEES = "two_committees"  # both committees and the collective-economy leaders
+    MEMBERS_REPS = "members_reps"      # all members and the representatives
+    VILLAGER_REPS = "villager_reps"    # the villager representatives only
+    LABELS = {MEMBERS: "本支部全体党员（正式、预备）", COMMITTEE: "支部委员会成员",
+              GROUP: "本党小组党员", TWO_COMMITTEES: "村“两委”成员和集体经济组织班子成员",
+              MEMBERS_REPS: "全体党员和各类代表（村民、股东、异地务工人员代表）",
+              VILLAGER_REPS: "村民代表"}
+    WITH_REPRESENTATIVES = (MEMBERS_REPS, VILLAGER_REPS)
+
+
 class MeetingKind(db.Model):
-    """A kind of meeting and how often a branch must hold it (rows, editable by the town)."""
+    """A kind of meeting, how often a branch must hold it and whom it expects (rows, editable
+    by the town)."""
 
     __tablename__ = "meeting_kind"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +53,7 @@ class MeetingKind(db.Model):
     min_per_period: Mapped[int] = mapped_column(default=0)
     per_group: Mapped[bool] = mapped_column(default=False)        # due once per party group
     includes_villager_reps: Mapped[bool] = mapped_column(default=False)
+    circle: Mapped[str] = mapped_column(String(20), default=Circle.MEMBERS)   # Circle
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -45,17 +64,21 @@ class MeetingKind(db.Model):
             label += f"至少{self.min_per_period}次"
         return label + ("（每个党小组）" if self.per_group else "")
 
+    @property
+    def circle_label(self) -> str:
+        return Circle.LABELS.get(self.circle, self.circle)
 
-# (code, name, period, min per period, per group, includes villager reps)
+
+# (code, name, period, min per period, per group, includes villager reps, circle)
 DEFAULT_KINDS = [
-    ("branch_assembly", "支部党员大会", Period.QUARTER, 1, False, False),
-    ("branch_committee", "支部委员会", Period.MONTH, 1, False, False),
-    ("group_meeting", "党小组会", Period.MONTH, 1, True, False),
-    ("party_lecture", "党课", Period.QUARTER, 1, False, False),
-    ("theme_day", "主题党日", Period.MONTH, 1, False, False),
-    ("joint_leadership", "班子联席会议", Period.WEEK, 1, False, False),
-    ("party_mass_joint", "党群联席会议", Period.QUARTER, 1, False, True),
-    ("villager_reps", "村民代表会议", None, 0, False, True),
+    ("branch_assembly", "支部党员大会", Period.QUARTER, 1, False, False, Circle.MEMBERS),
+    ("branch_committee", "支部委员会", Period.MONTH, 1, False, False, Circle.COMMITTEE),
+    ("group_meeting", "党小组会", Period.MONTH, 1, True, False, Circle.GROUP),
+    ("party_lecture", "党课", Period.QUARTER, 1, False, False, Circle.MEMBERS),
+    ("theme_day", "主题党日", Period.MONTH, 1, False, False, Circle.MEMBERS),
+    ("joint_leadership", "班子联席会议", Period.WEEK, 1, False, False, Circle.TWO_COMMITTEES),
+    ("party_mass_joint", "党群联席会议", Period.QUARTER, 1, False, True, Circle.MEMBERS_REPS),
+    ("villager_reps", "村民代表会议", None, 0, False, True, Circle.VILLAGER_REPS),
 ]
 
 
@@ -96,7 +119,9 @@ class Meeting(db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # day-before reminder
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)   # filed on
+    # 补记: entered after it took place (its filing date is created_at).
+    backfilled: Mapped[bool] = mapped_column(default=False)
     # 应到 / 实到 / 迟到 / 请假, frozen when the record is closed (services.store_counts) so
     # figures over years of meetings add up rows instead of joining every attendee.
     expected_count: Mapped[int | None] = mapped_column()
@@ -127,14 +152,34 @@ class Meeting(db.Model):
     def is_open_for_changes(self) -> bool:
         return self.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)
 
+    @property
+    def backfill_label(self) -> str:
+        """"补记（12月3日补录）" for a meeting entered after it took place, else ""."""
+        if not self.backfilled:
+            return ""
+        filed = clock.to_local(self.created_at)
+        return f"补记（{filed.year}年{filed.month}月{filed.day}日补录）"
+
+
+class AttendeePart:
+    """How a person on a meeting's list takes part. Only EXPECTED people count in 应到 and can
+    be 缺席 (and owe 补学)."""
+
+    EXPECTED = "expected"   # in the kind's circle: 应到
+    OBSERVER = "observer"   # 列席: invited (the recorder of a committee meeting, a guest)
+    EXEMPT = "exempt"       # in the circle, but under a standing exemption for the day
+    LABELS = {EXPECTED: "应到", OBSERVER: "列席", EXEMPT: "免于参加"}
+
 
 class MeetingAttendee(db.Model):
-    """The expected list (应到), fixed when the meeting is planned."""
+    """The meeting's list: 应到 people, 列席 people and exempted people, fixed when the meeting
+    is planned (exemptions approved later re-mark the rows)."""
 
     __tablename__ = "meeting_attendee"
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
                                             primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    part: Mapped[str] = mapped_column(String(10), default=AttendeePart.EXPECTED)
 
     person: Mapped[Person] = relationship()
 
@@ -230,6 +275,41 @@ class MakeUpStudy(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship()
+
+
+class AttendanceExemption(db.Model):
+    """A standing exemption from attendance for a period (卧床的老党员, a 流动党员 far away),
+    approved by the branch secretary. Meetings in the period list the person as exempt: not
+    应到, never 缺席, no 补学. Ending it early keeps the row (ends_on moves, audited)."""
+
+    __tablename__ = "attendance_exemption"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class MeetingPhoto(db.Model):
+    """A photo of a meeting (会议照片, optional in the 台账), cleaned by partyapp.photos."""
+
+    __tablename__ = "meeting_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class MemberCode(db.Model):

@@ -14,14 +14,20 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import audit, clock
-from ..authz import MEMBER_ROLES, orgs_where
+from ..authz import can, orgs_where
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify, send_to_branch_group
-from .models import (DEFAULT_KINDS, CheckIn, LeaveRequest, LeaveStatus, MakeUpStudy, Meeting,
-                     MeetingAttendee, MeetingKind, MeetingStatus, MemberCode)
+from . import circles
+from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest, LeaveStatus,
+                     MakeUpStudy, Meeting, MeetingAttendee, MeetingKind, MeetingPhoto,
+                     MeetingStatus, MemberCode)
 
 MAKE_UP_DAYS = 7
+
+# Standing exemptions live in their own section module; this is their front door.
+from . import exemptions  # noqa: E402
+from .exemptions import branch_exemptions, end_exemption, exemption_problem  # noqa: E402,F401
 
 
 # ---- kinds -----------------------------------------------------------------------------------
@@ -29,10 +35,10 @@ def ensure_default_kinds() -> None:
     """The migration seeds the kinds; a database made by create_all() gets them here."""
     if db.session.scalar(select(func.count(MeetingKind.id))):
         return
-    for index, (code, name, period, minimum, per_group, reps) in enumerate(DEFAULT_KINDS):
+    for index, (code, name, period, minimum, per_group, reps, circle) in enumerate(DEFAULT_KINDS):
         db.session.add(MeetingKind(code=code, name=name, period=period, min_per_period=minimum,
                                    per_group=per_group, includes_villager_reps=reps,
-                                   sort_order=index))
+                                   circle=circle, sort_order=index))
     db.session.flush()
 
 
@@ -40,6 +46,12 @@ def active_kinds() -> list[MeetingKind]:
     ensure_default_kinds()
     return list(db.session.scalars(select(MeetingKind).where(MeetingKind.active)
                                    .order_by(MeetingKind.sort_order)))
+
+
+def representative_kind_codes() -> set[str]:
+    """Kinds whose circle includes representatives (for the decisions' steps)."""
+    ensure_default_kinds()
+    return circles.representative_kind_codes()
 
 
 def kind_by_code(code: str) -> MeetingKind:
@@ -57,17 +69,10 @@ def active_role_filter():
     return or_(Membership.ended_on.is_(None), Membership.ended_on > today)
 
 
-def default_attendee_ids(org: Organization, kinds: list[MeetingKind]) -> list[int]:
-    """The branch's (or group's) party members; villager reps too when a kind includes them."""
-    roles = set(MEMBER_ROLES)
-    if any(kind.includes_villager_reps for kind in kinds):
-        roles.add(Role.VILLAGER_REP)
-    rows = db.session.execute(
-        select(Membership.person_id).join(Membership.org).join(Person, Person.id == Membership.person_id)
-        .where(Organization.path.startswith(org.path), Membership.role.in_(roles),
-               active_role_filter(), Person.active)
-        .distinct())
-    return sorted({row[0] for row in rows})
+def default_attendee_ids(org: Organization, kinds: list[MeetingKind],
+                         day: date | None = None) -> list[int]:
+    """The kinds' expected circle in the branch (or group): see circles.py."""
+    return sorted(circles.circle_ids(org, kinds, day))
 
 
 def branch_people(*branches: Organization) -> list[Person]:
@@ -79,6 +84,22 @@ def branch_people(*branches: Organization) -> list[Person]:
         .where(or_(*[Organization.path.startswith(b.path) for b in branches]),
                active_role_filter(), Person.active)
         .distinct().order_by(Person.name_pinyin)))
+
+
+def branch_party_members(branch: Organization) -> list[Person]:
+    """The branch's party members (正式 and 预备), in pinyin order."""
+    return [p for p in branch_people(branch) if p.party_status is not None]
+
+
+def plannable_people(person, orgs: list[Organization]) -> list[Person]:
+    """The people a planner may name: the whole branch for its officers, only the group for a
+    group leader (who plans for their own group alone)."""
+    scopes = {}
+    for org in orgs:
+        branch = branch_of(org)
+        scope = branch if can(person, "meeting.plan", branch) else org
+        scopes[scope.id] = scope
+    return branch_people(*scopes.values())
 
 
 def plannable_orgs(person) -> list[Organization]:
@@ -110,31 +131,102 @@ class MeetingPlan:
     late_after_minutes: int = 10
 
 
+def plan_day_bounds(today: date | None = None) -> tuple[date, date]:
+    """A meeting may be filed for a day from 1 January of the previous year (补记 of a meeting
+    already held) to 31 December of next year (a plan ahead)."""
+    today = today or clock.today()
+    return date(today.year - 1, 1, 1), date(today.year + 1, 12, 31)
+
+
+def plan_day_problem(day: date) -> str | None:
+    first, last = plan_day_bounds()
+    if day < first:
+        return (f"日期太早：补记只能补录{first.year}年1月1日以后召开的会议"
+                f"（{day.year}年{day.month}月{day.day}日不在范围内）。")
+    if day > last:
+        return f"日期太晚：会议计划最远只能排到{last.year}年12月31日。"
+    return None
+
+
+def plan_problems(actor, plan: MeetingPlan) -> list[str]:
+    """Why this plan cannot be filed (Chinese, for the page); empty when it can."""
+    problems = []
+    day_problem = plan_day_problem(clock.local_date(plan.starts_at))
+    if day_problem:
+        problems.append(day_problem)
+    if plan.ends_at <= plan.starts_at:
+        problems.append("结束时间要晚于开始时间。")
+    codes = {kind.code for kind in plan.kinds}
+    if any(kind.circle == Circle.GROUP for kind in plan.kinds) and plan.org.kind != OrgKind.GROUP:
+        problems.append("党小组会要由党小组召开：请在“开会的组织”里选择党小组。")
+    if not codes:
+        problems.append("请至少选一种会议类型。")
+    problems += _scope_problems(actor, plan)
+    return problems
+
+
+def _scope_problems(actor, plan: MeetingPlan) -> list[str]:
+    """Everyone named on the plan belongs to the organisation the planner may plan for: the
+    whole branch for its officers, only the group for a group leader."""
+    branch = branch_of(plan.org)
+    scope = branch if can(actor, "meeting.plan", branch) else plan.org
+    inside = {p.id for p in branch_people(scope)}
+    problems = []
+    where = "本党小组" if scope.kind == OrgKind.GROUP else "本支部"
+    outside = sorted(set(plan.attendee_ids or ()) - inside)
+    if outside:
+        names = _names(outside)
+        problems.append(f"只能请{where}的人员参加：{names}不是{where}的成员。"
+                        + ("党小组长只能为自己的党小组安排会议。" if scope.kind == OrgKind.GROUP else ""))
+    for label, pid in (("主持人", plan.host_id), ("记录人", plan.recorder_id)):
+        if pid is not None and pid not in inside:
+            problems.append(f"{label}要是{where}的成员（{_names([pid]) or '所选的人'}不是）。")
+    return problems
+
+
+def _names(person_ids) -> str:
+    return "、".join(db.session.scalars(select(Person.name).where(Person.id.in_(list(person_ids)))
+                                       .order_by(Person.name_pinyin)))
+
+
 def plan_meeting(actor, plan: MeetingPlan) -> Meeting:
-    """计划报备: file a meeting with its expected list (caller commits)."""
+    """计划报备: file a meeting with its list (caller commits). The kinds' circle is 应到 (less
+    anyone under a standing exemption that day); people the planner adds beyond it, and a host
+    or recorder from outside it, are 列席. A meeting filed after it ended is a 补记."""
     branch = branch_of(plan.org)
     meeting = Meeting(org_id=plan.org.id, branch_id=branch.id, topic=plan.topic,
                       starts_at=plan.starts_at, ends_at=plan.ends_at, place=plan.place,
                       host_id=plan.host_id, recorder_id=plan.recorder_id,
                       planned_by_id=getattr(actor, "id", None), lat=plan.lat, lng=plan.lng,
                       checkin_opens_minutes=plan.checkin_opens_minutes,
-                      late_after_minutes=plan.late_after_minutes)
+                      late_after_minutes=plan.late_after_minutes,
+                      backfilled=plan.ends_at < clock.now())
     meeting.kinds = list(plan.kinds)
     db.session.add(meeting)
     db.session.flush()
-    ids = plan.attendee_ids if plan.attendee_ids is not None else default_attendee_ids(
-        plan.org, plan.kinds)
-    if ids:
-        db.session.execute(MeetingAttendee.__table__.insert(),
-                           [{"meeting_id": meeting.id, "person_id": pid} for pid in set(ids)])
+    day = clock.local_date(plan.starts_at)
+    circle = circles.circle_ids(plan.org, plan.kinds, min(day, clock.today()))
+    chosen = set(plan.attendee_ids) if plan.attendee_ids is not None else None
+    named = {pid for pid in (plan.host_id, plan.recorder_id) if pid is not None}
+    parts = circles.list_parts(circle, chosen, named, circles.exempted_ids(circle, day))
+    if parts:
+        db.session.execute(MeetingAttendee.__table__.insert(), [
+            {"meeting_id": meeting.id, "person_id": pid, "part": part}
+            for pid, part in parts.items()])
     audit.record(actor, "meeting.plan", "meeting", meeting.id, org_id=branch.id,
-                 topic=plan.topic, attendees=len(set(ids)))
+                 topic=plan.topic, attendees=len(parts),
+                 expected=sum(1 for part in parts.values() if part == AttendeePart.EXPECTED),
+                 backfilled=meeting.backfilled)
     return meeting
 
 
-def attendee_ids(meeting_id: int) -> list[int]:
-    return list(db.session.scalars(select(MeetingAttendee.person_id)
-                                   .where(MeetingAttendee.meeting_id == meeting_id)))
+def attendee_ids(meeting_id: int, *, with_exempted: bool = False) -> list[int]:
+    """Everyone on the list who is told about the meeting: 应到 and 列席 (exempted people
+    are not sent notices unless asked for)."""
+    query = select(MeetingAttendee.person_id).where(MeetingAttendee.meeting_id == meeting_id)
+    if not with_exempted:
+        query = query.where(MeetingAttendee.part != AttendeePart.EXEMPT)
+    return list(db.session.scalars(query))
 
 
 def when_text(meeting: Meeting) -> str:
@@ -180,6 +272,13 @@ def cancel_meeting(actor, meeting: Meeting, reason: str) -> None:
     db.session.commit()
 
 
+def move_problem(meeting: Meeting, ends_at: datetime) -> str | None:
+    """A meeting still to come may move, but not into the past (that would be a 补记)."""
+    if ends_at <= clock.now():
+        return "不能改到已经过去的时间。会后补录请新建一次补记。"
+    return None
+
+
 def move_meeting(actor, meeting: Meeting, starts_at: datetime, ends_at: datetime,
                  place: str) -> None:
     old = when_text(meeting)
@@ -219,7 +318,8 @@ def _attendees_by_meeting(meeting_ids) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for meeting_id, person_id in db.session.execute(
             select(MeetingAttendee.meeting_id, MeetingAttendee.person_id)
-            .where(MeetingAttendee.meeting_id.in_(meeting_ids))):
+            .where(MeetingAttendee.meeting_id.in_(meeting_ids),
+                   MeetingAttendee.part != AttendeePart.EXEMPT)):
         found.setdefault(meeting_id, []).append(person_id)
     return found
 
@@ -232,6 +332,8 @@ class Counts:
     on_leave: int = 0   # 请假
     absent: int = 0     # 缺席
     late: int = 0       # 迟到
+    exempt: int = 0     # 免于参加 (standing exemption; not in 应到)
+    observers: int = 0  # 列席 (not in 应到)
 
     @property
     def rate(self) -> float:
@@ -247,10 +349,24 @@ def meeting_counts(meeting_ids) -> dict[int, Counts]:
     rows = db.session.execute(_counts_query(MeetingAttendee.meeting_id)
                               .where(MeetingAttendee.meeting_id.in_(ids))
                               .group_by(MeetingAttendee.meeting_id))
-    for key, expected, present, late, on_leave in rows:
-        counts[key] = Counts(expected, present, on_leave or 0, expected - present - (on_leave or 0),
-                             late or 0)
+    for key, *figures in rows:
+        counts[key] = _counts(*figures)
     return counts
+
+
+def _counts(expected, present, late, on_leave, exempt, observers) -> Counts:
+    expected, present, on_leave = expected or 0, present or 0, on_leave or 0
+    return Counts(expected, present, on_leave, expected - present - on_leave, late or 0,
+                  exempt or 0, observers or 0)
+
+
+def approve_exemption(actor, branch: Organization, person: Person, starts_on: date,
+                      ends_on: date, reason: str):
+    """A standing exemption (exemptions.py); held meetings it reaches are counted again."""
+    row, closed = exemptions.approve_exemption(actor, branch, person, starts_on, ends_on, reason)
+    store_counts(closed)
+    db.session.commit()
+    return row
 
 
 def store_counts(meeting_ids) -> dict[int, Counts]:
@@ -266,10 +382,19 @@ def store_counts(meeting_ids) -> dict[int, Counts]:
 
 
 def _counts_query(key_column):
-    approved_leave = and_(LeaveRequest.status == LeaveStatus.APPROVED, CheckIn.id.is_(None))
-    return (select(key_column, func.count(), func.count(CheckIn.id),
-                   func.sum(case((CheckIn.late, 1), else_=0)),
-                   func.sum(case((approved_leave, 1), else_=0)))
+    """应到, 实到, 迟到, 请假 count only the EXPECTED part of a list; exempted and 列席 people
+    are counted beside them."""
+    expected = MeetingAttendee.part == AttendeePart.EXPECTED
+    came = and_(expected, CheckIn.id.is_not(None))
+    approved_leave = and_(expected, LeaveRequest.status == LeaveStatus.APPROVED,
+                          CheckIn.id.is_(None))
+
+    def number(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return (select(key_column, number(expected), number(came), number(and_(came, CheckIn.late)),
+                   number(approved_leave), number(MeetingAttendee.part == AttendeePart.EXEMPT),
+                   number(MeetingAttendee.part == AttendeePart.OBSERVER))
             .select_from(MeetingAttendee)
             .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
                                      CheckIn.person_id == MeetingAttendee.person_id))
@@ -279,7 +404,8 @@ def _counts_query(key_column):
 
 def attendance_summary(person_ids, start: date, end: date) -> dict[int, Counts]:
     """Per person: closed meetings between two local dates (inclusive) — ONE query.
-    For the star rating and the town dashboard."""
+    For the star rating and the town dashboard. Meetings a person was exempted from or sat in
+    on (列席) are not in their 应到 (Counts.exempt says how many were exempted)."""
     ids = list(person_ids)
     summary = {pid: Counts() for pid in ids}
     if not ids:
@@ -291,9 +417,8 @@ def attendance_summary(person_ids, start: date, end: date) -> dict[int, Counts]:
                Meeting.starts_at >= clock.local_datetime(start),
                Meeting.starts_at < clock.local_datetime(end + timedelta(days=1)))
         .group_by(MeetingAttendee.person_id))
-    for key, expected, present, late, on_leave in rows:
-        summary[key] = Counts(expected, present, on_leave or 0,
-                              expected - present - (on_leave or 0), late or 0)
+    for key, *figures in rows:
+        summary[key] = _counts(*figures)
     return summary
 
 
@@ -302,14 +427,31 @@ class AttendeeRow:
     person: Person
     check_in: CheckIn | None
     leave: LeaveRequest | None
+    part: str = AttendeePart.EXPECTED
+
+    @property
+    def is_expected(self) -> bool:
+        return self.part == AttendeePart.EXPECTED
 
     @property
     def status(self) -> str:
         if self.check_in is not None:
-            return "迟到" if self.check_in.late else "已到"
+            came = "迟到" if self.check_in.late else "已到"
+            if self.part == AttendeePart.EXEMPT:
+                return f"{came}（免于参加）"
+            return came if self.is_expected else f"列席·{came}"
+        if self.part == AttendeePart.OBSERVER:
+            return "列席"
+        if self.part == AttendeePart.EXEMPT:
+            return "免于参加"
         if self.leave is not None and self.leave.status == LeaveStatus.APPROVED:
             return "请假"
         return "未到"
+
+    @property
+    def is_absent(self) -> bool:
+        """缺席: only someone the meeting expected (not 列席, not exempted)."""
+        return self.status == "未到"
 
 
 def attendee_rows(meeting_id: int) -> list[AttendeeRow]:
@@ -323,7 +465,7 @@ def attendee_rows_by_meeting(meeting_ids) -> dict[int, list[AttendeeRow]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(MeetingAttendee.meeting_id, Person, CheckIn, LeaveRequest)
+        select(MeetingAttendee.meeting_id, MeetingAttendee.part, Person, CheckIn, LeaveRequest)
         .join(Person, Person.id == MeetingAttendee.person_id)
         .outerjoin(CheckIn, and_(CheckIn.meeting_id == MeetingAttendee.meeting_id,
                                  CheckIn.person_id == MeetingAttendee.person_id))
@@ -332,8 +474,8 @@ def attendee_rows_by_meeting(meeting_ids) -> dict[int, list[AttendeeRow]]:
         .where(MeetingAttendee.meeting_id.in_(ids))
         .order_by(MeetingAttendee.meeting_id, Person.name_pinyin))
     found: dict[int, list[AttendeeRow]] = {}
-    for meeting_id, person, check_in, leave in rows:
-        found.setdefault(meeting_id, []).append(AttendeeRow(person, check_in, leave))
+    for meeting_id, part, person, check_in, leave in rows:
+        found.setdefault(meeting_id, []).append(AttendeeRow(person, check_in, leave, part))
     return found
 
 
@@ -348,8 +490,11 @@ def request_leave(person, meeting: Meeting, leave_type: str, reason: str) -> str
         return "这次会议已取消或已结束，不能请假。"
     if clock.now() >= meeting.starts_at:
         return "会议已经开始，不能再请假。请直接联系书记说明情况。"
-    if not is_attendee(meeting.id, person.id):
+    row = db.session.get(MeetingAttendee, (meeting.id, person.id))
+    if row is None:
         return "您不在本次会议的应到名单中，无需请假。"
+    if row.part == AttendeePart.EXEMPT:
+        return "您已经批准长期免于参加会议，这次不用请假。"
     existing = db.session.scalar(select(LeaveRequest).where(
         LeaveRequest.meeting_id == meeting.id, LeaveRequest.person_id == person.id))
     if existing is not None and existing.status in (LeaveStatus.PENDING, LeaveStatus.APPROVED):
@@ -367,6 +512,14 @@ def request_leave(person, meeting: Meeting, leave_type: str, reason: str) -> str
                  leave_type=leave_type)
     db.session.commit()
     return None
+
+
+def leave_text(leave: LeaveRequest, viewer, viewer_decides_leave: bool) -> str:
+    """A leave reason (病假：住院) is for the member and those who decide leave; everyone else
+    reads only 请假 and where it stands."""
+    if viewer_decides_leave or getattr(viewer, "id", None) == leave.person_id:
+        return f"{leave.type_label}：{leave.reason}（{leave.status_label}）"
+    return f"请假（{leave.status_label}）"
 
 
 def _leave_approver_ids(branch: Organization) -> list[int]:
@@ -410,7 +563,7 @@ def close_meeting(actor, meeting: Meeting, minutes: str) -> list[str]:
         return problems
     meeting.minutes, meeting.status, meeting.closed_at = minutes.strip(), MeetingStatus.CLOSED, \
         clock.now()
-    absent = [row.person.id for row in attendee_rows(meeting.id) if row.status == "未到"]
+    absent = [row.person.id for row in attendee_rows(meeting.id) if row.is_absent]
     due = clock.today() + timedelta(days=MAKE_UP_DAYS)
     if absent:
         db.session.execute(MakeUpStudy.__table__.insert(), [
@@ -435,6 +588,37 @@ def amend_minutes(actor, meeting: Meeting, minutes: str) -> list[str]:
     return []
 
 
+# ---- photos ------------------------------------------------------------------------------------
+def meeting_photos(meeting_id: int) -> list[MeetingPhoto]:
+    return list(db.session.scalars(select(MeetingPhoto).where(
+        MeetingPhoto.meeting_id == meeting_id).order_by(MeetingPhoto.id)))
+
+
+def photo_problem(meeting: Meeting, limit: int) -> str | None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "这次会议已取消，不能上传照片。"
+    count = db.session.scalar(select(func.count(MeetingPhoto.id)).where(
+        MeetingPhoto.meeting_id == meeting.id))
+    if count >= limit:
+        return f"每次会议最多{limit}张照片。"
+    return None
+
+
+def add_photo(actor, meeting: Meeting, name: str) -> MeetingPhoto:
+    photo = MeetingPhoto(meeting_id=meeting.id, name=name, uploaded_by_id=actor.id)
+    db.session.add(photo)
+    db.session.flush()
+    audit.record(actor, "meeting.photo", "meeting", meeting.id, org_id=meeting.branch_id,
+                 photo=name)
+    db.session.commit()
+    return photo
+
+
+def photo_meeting(name: str) -> Meeting | None:
+    return db.session.scalar(select(Meeting).join(MeetingPhoto, MeetingPhoto.meeting_id == Meeting.id)
+                             .where(MeetingPhoto.name == name))
+
+
 def finish_make_up(person, study_id: int) -> bool:
     study = db.session.get(MakeUpStudy, study_id)
     if study is None or study.person_id != person.id:
@@ -456,9 +640,11 @@ def my_upcoming(person_id: int) -> list[Meeting]:
 
 
 def my_history(person_id: int, limit: int = 50) -> list[tuple[Meeting, CheckIn | None,
-                                                               LeaveRequest | None]]:
+                                                               LeaveRequest | None, str]]:
+    """Closed meetings on the person's list, with their check-in, leave and part (应到, 列席,
+    免于参加: only 应到 can be 缺席)."""
     rows = db.session.execute(
-        select(Meeting, CheckIn, LeaveRequest)
+        select(Meeting, CheckIn, LeaveRequest, MeetingAttendee.part)
         .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
         .outerjoin(CheckIn, and_(CheckIn.meeting_id == Meeting.id, CheckIn.person_id == person_id))
         .outerjoin(LeaveRequest, and_(LeaveRequest.meeting_id == Meeting.id,
@@ -588,10 +774,14 @@ def me_section(person):
 
 
 def update_kind(actor, kind: MeetingKind, period: str | None, min_per_period: int,
-                active: bool) -> None:
-    """The town admin edits a kind's required frequency (audited)."""
+                active: bool, circle: str | None = None) -> None:
+    """The town admin edits a kind's required frequency and its 应到 circle (audited). A new
+    circle applies to meetings planned from now on; lists already filed stay as they are."""
+    circle = circle if circle in Circle.LABELS else kind.circle
     audit.record(actor, "meeting_kind.update", "meeting_kind", kind.id, code=kind.code,
-                 before=[kind.period, kind.min_per_period, kind.active],
-                 after=[period, min_per_period, active])
+                 before=[kind.period, kind.min_per_period, kind.active, kind.circle],
+                 after=[period, min_per_period, active, circle])
     kind.period, kind.min_per_period, kind.active = period, min_per_period, active
+    kind.circle = circle
+    kind.includes_villager_reps = circle in Circle.WITH_REPRESENTATIVES
     db.session.commit()

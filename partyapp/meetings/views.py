@@ -8,7 +8,7 @@ from datetime import datetime
 
 import qrcode
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
-                   request, send_file, session, url_for)
+                   request, send_file, send_from_directory, session, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -17,10 +17,10 @@ from .. import clock
 from ..authz import can, home_branch, orgs_where, require
 from ..extensions import db, limiter
 from ..models import Organization, Person, Role
-from . import checkin, ledger, services
-from .forms import (CancelForm, CodeForm, DecideForm, KindForm, LeaveForm, ManualForm, MinutesForm,
-                    MoveForm, PlanForm, PositionForm)
-from .models import CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
+from . import checkin, ledger, photos, services
+from .forms import (CancelForm, CodeForm, DecideForm, ExemptionForm, KindForm, LeaveForm,
+                    ManualForm, MinutesForm, MoveForm, PlanForm, PositionForm)
+from .models import AttendanceExemption, CheckIn, CheckInMethod, LeaveRequest, Meeting, MeetingKind
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -67,6 +67,7 @@ def index():
         make_ups=services.my_make_ups(me), branch=branch,
         can_plan=bool(services.plannable_orgs(current_user)),
         can_ledger=branch is not None and can(current_user, "meeting.ledger", branch),
+        can_exempt=branch is not None and can(current_user, "leave.approve", branch),
         branch_meetings=services.branch_meetings(branch) if branch is not None and can(
             current_user, "meeting.run", branch) else [])
 
@@ -80,13 +81,16 @@ def detail(meeting_id):
     rows = services.attendee_rows(meeting.id)
     mine = next((row for row in rows if row.person.id == current_user.id), None)
     roles = _roles_on(meeting)
+    can_approve = can(current_user, "leave.approve", meeting.branch)
     return render_template(
         "meetings/detail.html", meeting=meeting, rows=rows, mine=mine,
         counts=services.meeting_counts([meeting.id])[meeting.id],
         can_plan=can(current_user, "meeting.plan", meeting.org),
         can_run=can(current_user, "meeting.run", meeting.org, extra_roles=roles),
-        can_approve=can(current_user, "leave.approve", meeting.branch),
+        can_approve=can_approve,
+        leave_text=lambda leave: services.leave_text(leave, current_user, can_approve),
         can_amend=meeting.is_closed and can(current_user, "meeting.amend", meeting.org),
+        photos=services.meeting_photos(meeting.id),
         decide_form=DecideForm(), cancel_form=CancelForm())
 
 
@@ -95,8 +99,7 @@ def _plan_choices(form: PlanForm, orgs: list[Organization]) -> None:
     form.org_id.choices = [SelectChoice(o.id, o.name) for o in orgs]
     form.kind_ids.choices = [SelectChoice(k.id, f"{k.name}（{k.frequency_label}）")
                              for k in services.active_kinds()]
-    branches = {services.branch_of(o).id: services.branch_of(o) for o in orgs}
-    people = services.branch_people(*branches.values())
+    people = services.plannable_people(current_user, orgs)
     form.host_id.choices = [SelectChoice(0, "（暂不指定）")] + [SelectChoice(p.id, p.name)
                                                                for p in people]
     form.recorder_id.choices = list(form.host_id.choices)
@@ -111,22 +114,40 @@ def plan():
         abort(403)
     form = PlanForm()
     _plan_choices(form, orgs)
+    problems = []
     if form.validate_on_submit():
-        org = next(o for o in orgs if o.id == form.org_id.data)
-        kinds = list(db.session.scalars(select(MeetingKind).where(
-            MeetingKind.id.in_(form.kind_ids.data))))
-        meeting = services.plan_meeting(current_user, services.MeetingPlan(
-            org=org, kinds=kinds, topic=form.topic.data.strip(),
-            starts_at=_local(form.day.data, form.start.data),
-            ends_at=_local(form.day.data, form.end.data), place=(form.place.data or "").strip(),
-            host_id=form.host_id.data or None, recorder_id=form.recorder_id.data or None,
-            attendee_ids=form.attendee_ids.data or None, lat=form.lat.data, lng=form.lng.data,
-            checkin_opens_minutes=form.checkin_opens_minutes.data,
-            late_after_minutes=form.late_after_minutes.data))
-        db.session.commit()
-        flash("会议计划已报备。确认无误后请点“发布通知”。", "success")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
-    return render_template("meetings/plan.html", form=form)
+        problems = _file_plan(form, orgs)
+        if isinstance(problems, Meeting):
+            meeting = problems
+            flash("已补记这次会议。请登记到会人员，再填写会议记录归档。" if meeting.backfilled
+                  else "会议计划已报备。确认无误后请点“发布通知”。", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+    return render_template("meetings/plan.html", form=form, problems=problems,
+                           kinds=services.active_kinds(), bounds=services.plan_day_bounds())
+
+
+def _file_plan(form: PlanForm, orgs: list[Organization]):
+    """The filed meeting, or the list of problems to show on the form."""
+    day_problem = services.plan_day_problem(form.day.data)
+    if day_problem:   # before building a datetime from year 1 or 9999
+        return [day_problem]
+    org = next(o for o in orgs if o.id == form.org_id.data)
+    kinds = list(db.session.scalars(select(MeetingKind).where(
+        MeetingKind.id.in_(form.kind_ids.data))))
+    meeting_plan = services.MeetingPlan(
+        org=org, kinds=kinds, topic=form.topic.data.strip(),
+        starts_at=_local(form.day.data, form.start.data),
+        ends_at=_local(form.day.data, form.end.data), place=(form.place.data or "").strip(),
+        host_id=form.host_id.data or None, recorder_id=form.recorder_id.data or None,
+        attendee_ids=form.attendee_ids.data or None, lat=form.lat.data, lng=form.lng.data,
+        checkin_opens_minutes=form.checkin_opens_minutes.data,
+        late_after_minutes=form.late_after_minutes.data)
+    problems = services.plan_problems(current_user, meeting_plan)
+    if problems:
+        return problems
+    meeting = services.plan_meeting(current_user, meeting_plan)
+    db.session.commit()
+    return meeting
 
 
 @bp.post("/<int:meeting_id>/publish")
@@ -166,10 +187,15 @@ def edit(meeting_id):
         "day": start.date(), "start": start.time(), "end": clock.to_local(meeting.ends_at).time(),
         "place": meeting.place})
     if form.validate_on_submit():
-        services.move_meeting(current_user, meeting, _local(form.day.data, form.start.data),
-                              _local(form.day.data, form.end.data), (form.place.data or "").strip())
-        flash("时间地点已更改。", "success")
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+        problem = services.plan_day_problem(form.day.data) or services.move_problem(
+            meeting, _local(form.day.data, form.end.data))
+        if problem is None:
+            services.move_meeting(current_user, meeting, _local(form.day.data, form.start.data),
+                                  _local(form.day.data, form.end.data),
+                                  (form.place.data or "").strip())
+            flash("时间地点已更改。", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+        form.day.errors = list(form.day.errors) + [problem]
     return render_template("meetings/edit.html", meeting=meeting, form=form)
 
 
@@ -263,8 +289,8 @@ def _names_version(meeting_id: int) -> str:
 
 def _names_context(meeting: Meeting) -> dict:
     rows = services.attendee_rows(meeting.id)
-    return {"present": [r for r in rows if r.check_in is not None],
-            "expected_count": len(rows)}
+    return {"present": [r for r in rows if r.check_in is not None and r.is_expected],
+            "expected_count": sum(1 for r in rows if r.is_expected)}
 
 
 @bp.get("/<int:meeting_id>/screen/names")
@@ -462,6 +488,38 @@ def close(meeting_id):
                            counts=services.meeting_counts([meeting.id])[meeting.id])
 
 
+@bp.post("/<int:meeting_id>/photos")
+def upload_photo(meeting_id):
+    meeting = _meeting(meeting_id)
+    _require_run(meeting)
+    if not CancelForm().validate_on_submit():     # the CSRF check (the form has no fields)
+        abort(400)
+    upload = request.files.get("photo")
+    problem = services.photo_problem(meeting, photos.MAX_PER_MEETING)
+    if problem is None and (upload is None or not upload.filename):
+        problem = "请选择一张照片。"
+    if problem is None:
+        try:
+            services.add_photo(current_user, meeting, photos.save_photo(upload.stream))
+        except photos.PhotoError as exc:
+            problem = str(exc)
+    flash(problem or "照片已上传。", "error" if problem else "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id), code=303)
+
+
+@bp.get("/photos/<name>")
+def photo(name):
+    meeting = services.photo_meeting(name) if photos.is_photo_name(name) else None
+    if meeting is None:
+        abort(404)
+    if not (current_user.is_authenticated and services.is_attendee(meeting.id, current_user.id)):
+        require("meeting.view", meeting.org)
+    response = send_from_directory(photos.photo_folder(), name, mimetype="image/jpeg",
+                                   max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 @bp.post("/makeup/<int:study_id>/done")
 @login_required
 def makeup_done(study_id):
@@ -480,6 +538,7 @@ def _ledger_context(branch_id: int):
     meetings, counts = ledger.ledger(branch, period, kind_id)
     return dict(branch=branch, period=period, kind_id=kind_id, meetings=meetings, counts=counts,
                 kinds=services.active_kinds(),
+                plans=ledger.filed_plans([branch.id], period.first, period.last, kind_id),
                 flags=ledger.flagged_check_ins([m.id for m in meetings]))
 
 
@@ -512,7 +571,62 @@ def compliance(branch_id):
     require("meeting.ledger", branch)
     period = ledger.parse_period(request.args.get("period"))
     return render_template("meetings/compliance.html", branch=branch, period=period,
-                           result=ledger.branch_compliance([branch.id], period)[branch.id])
+                           result=ledger.branch_compliance([branch.id], period)[branch.id],
+                           backfilled=[m for m in ledger.held_meetings(
+                               [branch.id], period.first, period.last, with_people=False)
+                               if m.backfilled])
+
+
+# ---- standing exemptions ------------------------------------------------------------------------
+def _exemption_page(branch: Organization, form: ExemptionForm, problem: str | None = None):
+    return render_template("meetings/exemptions.html", branch=branch, form=form, problem=problem,
+                           rows=services.branch_exemptions(branch), today=clock.today(),
+                           can_approve=can(current_user, "exemption.approve", branch))
+
+
+def _exemption_form(branch: Organization) -> tuple[ExemptionForm, dict]:
+    members = services.branch_party_members(branch)
+    form = ExemptionForm()
+    form.person_id.choices = [SelectChoice(p.id, p.name) for p in members]
+    return form, {p.id: p for p in members}
+
+
+@bp.get("/exemptions/<int:branch_id>")
+def exemptions(branch_id):
+    branch = _branch(branch_id)
+    require("leave.approve", branch)
+    form, _ = _exemption_form(branch)
+    return _exemption_page(branch, form)
+
+
+@bp.post("/exemptions/<int:branch_id>")
+def approve_exemption(branch_id):
+    branch = _branch(branch_id)
+    require("exemption.approve", branch)
+    form, members = _exemption_form(branch)
+    if not form.validate_on_submit():
+        return _exemption_page(branch, form)
+    problem = services.exemption_problem(branch, form.person_id.data, form.starts_on.data,
+                                         form.ends_on.data, form.reason.data, set(members))
+    if problem:
+        return _exemption_page(branch, form, problem)
+    services.approve_exemption(current_user, branch, members[form.person_id.data],
+                               form.starts_on.data, form.ends_on.data, form.reason.data)
+    flash("已批准免于参加：这段时间的会议不计缺席，也不用补学。", "success")
+    return redirect(url_for("meetings.exemptions", branch_id=branch.id), code=303)
+
+
+@bp.post("/exemptions/end/<int:exemption_id>")
+def end_exemption(exemption_id):
+    row = db.session.get(AttendanceExemption, exemption_id)
+    if row is None:
+        abort(404)
+    branch = _branch(row.branch_id)
+    require("exemption.approve", branch)
+    if CancelForm().validate_on_submit() and row.ends_on >= clock.today():
+        services.end_exemption(current_user, row)
+        flash("已提前结束：今后的会议重新计入应到。", "success")
+    return redirect(url_for("meetings.exemptions", branch_id=branch.id), code=303)
 
 
 # ---- personal codes -----------------------------------------------------------------------------
@@ -568,7 +682,7 @@ def kinds():
         all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
     forms = {k.id: KindForm(prefix=f"k{k.id}", data={
         "period": k.period or "", "min_per_period": k.min_per_period,
-        "active": "1" if k.active else "0"}) for k in all_kinds}
+        "active": "1" if k.active else "0", "circle": k.circle}) for k in all_kinds}
     return render_template("meetings/kinds.html", kinds=all_kinds, forms=forms)
 
 
@@ -581,7 +695,7 @@ def update_kind(kind_id):
     form = KindForm(prefix=f"k{kind.id}")
     if form.validate_on_submit():
         services.update_kind(current_user, kind, form.period.data or None,
-                             form.min_per_period.data, form.active.data == "1")
+                             form.min_per_period.data, form.active.data == "1", form.circle.data)
         flash(f"已保存：{kind.name}", "success")
     else:
         flash("请检查填写的频次和次数。", "error")

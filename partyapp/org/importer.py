@@ -24,14 +24,18 @@ MAX_ROWS = 1000
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADERS = ["姓名", "手机号", "党员身份(正式党员/预备党员/群众)", "入党日期", "党小组",
-           "职务(逗号分隔:书记/副书记/组织委员/记录人/两委成员/党小组长/村民代表)", "两委职务"]
+           "职务(逗号分隔:书记/副书记/组织委员/宣传委员/纪检委员/支部委员/记录人/两委成员/"
+           "集体经济组织班子成员/党小组长/村民代表/股东代表/异地务工人员代表)", "两委职务"]
 SHORT_HEADERS = ["姓名", "手机号", "党员身份", "入党日期", "党小组", "职务", "两委职务"]
 STATUS_WORDS = {"正式党员": PartyStatus.FULL, "正式": PartyStatus.FULL,
                 "预备党员": PartyStatus.PROBATIONARY, "预备": PartyStatus.PROBATIONARY,
                 "群众": None, "": None}
 ROLE_WORDS = {"书记": Role.SECRETARY, "副书记": Role.DEPUTY_SECRETARY, "组织委员": Role.ORGANIZER,
               "记录人": Role.RECORDER, "两委成员": Role.COMMITTEE, "党小组长": Role.GROUP_LEADER,
-              "村民代表": Role.VILLAGER_REP}
+              "村民代表": Role.VILLAGER_REP, "宣传委员": Role.PUBLICITY, "纪检委员": Role.DISCIPLINE,
+              "支部委员": Role.BRANCH_COMMITTEE, "委员": Role.BRANCH_COMMITTEE,
+              "集体经济组织班子成员": Role.COLLECTIVE_LEADER, "股东代表": Role.SHAREHOLDER_REP,
+              "异地务工人员代表": Role.MIGRANT_REP}
 FIELD_COLUMNS = {"name": "姓名", "phone": "手机号", "party_status": "党员身份",
                  "joined_party_on": "入党日期", "group_id": "党小组", "roles": "职务",
                  "committee_post": "两委职务"}

@@ -23,12 +23,16 @@ from ..phones import normalize_mobile
 from .handover import roles_ended
 
 # Roles held in the branch itself (a group leader's role sits in the group).
-BRANCH_OFFICER_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER, Role.RECORDER,
-                        Role.COMMITTEE)
-EDITABLE_ROLES = BRANCH_OFFICER_ROLES + (Role.GROUP_LEADER,)
+BRANCH_OFFICER_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER, Role.PUBLICITY,
+                        Role.DISCIPLINE, Role.BRANCH_COMMITTEE, Role.RECORDER, Role.COMMITTEE)
+# Roles that place someone in a meeting's circle without running anything (party member or not).
+ATTENDING_ROLES = (Role.COLLECTIVE_LEADER, Role.SHAREHOLDER_REP, Role.MIGRANT_REP)
+EDITABLE_ROLES = BRANCH_OFFICER_ROLES + (Role.GROUP_LEADER,) + ATTENDING_ROLES
 ROLE_ORDER = {role: i for i, role in enumerate(
-    (Role.TOWN_ADMIN, Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER, Role.COMMITTEE,
-     Role.RECORDER, Role.GROUP_LEADER, Role.VILLAGER_REP, Role.MEMBER))}
+    (Role.TOWN_ADMIN, Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.ORGANIZER, Role.PUBLICITY,
+     Role.DISCIPLINE, Role.BRANCH_COMMITTEE, Role.COMMITTEE, Role.COLLECTIVE_LEADER,
+     Role.RECORDER, Role.GROUP_LEADER, Role.VILLAGER_REP, Role.SHAREHOLDER_REP,
+     Role.MIGRANT_REP, Role.MEMBER))}
 
 
 class RosterError(ValueError):
@@ -80,7 +84,7 @@ class RosterEntry:
     @property
     def officer_titles(self) -> list[str]:
         return role_titles([m for m in self.memberships
-                            if m.role not in (Role.MEMBER, Role.VILLAGER_REP)])
+                            if m.role != Role.MEMBER and m.role not in Role.REPRESENTATIVE_ROLES])
 
     def has(self, role: str) -> bool:
         return any(m.role == role for m in self.memberships)
@@ -187,6 +191,9 @@ def check_person_data(branch: Organization, data: PersonData, groups=None,
     unknown = set(data.roles) - set(EDITABLE_ROLES)
     if unknown:
         problems.append(("roles", "职务不认识：" + "、".join(sorted(unknown))))
+    committee = sorted(Role.LABELS[r] for r in set(data.roles) & Role.BRANCH_COMMITTEE_ROLES)
+    if committee and not data.party_status:
+        problems.append(("roles", "支部委员会成员（" + "、".join(committee) + "）要是党员"))
     if Role.GROUP_LEADER in data.roles and data.group_id is None:
         problems.append(("roles", "党小组长要选所在的党小组"))
     if data.committee_post and len(data.committee_post) > 40:

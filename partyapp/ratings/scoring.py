@@ -352,14 +352,19 @@ def score_item(rule: Rule, pid: int, records: Records) -> ItemScore:
 
 
 def _attendance(item, pid, records):
+    """Meetings under a standing exemption (approved by the secretary) are not in 应到: the
+    rubric's exemption rule, so a member exempted all year gets full points."""
     counts = records.attendance[pid]
     counted = counts.expected - counts.on_leave
+    exempt = f"，经批准免于参加 {counts.exempt} 次（不计入）" if counts.exempt else ""
     if counted <= 0:
+        if counts.exempt:
+            return item.max_points, f"本年经批准免于参加会议 {counts.exempt} 次，按满分计"
         return item.max_points, "本年没有需要参加的会议，按满分计"
     rate = counts.present / counted
     return (item.max_points * rate,
             f"应到 {counts.expected} 次，请假 {counts.on_leave} 次，实到 {counts.present} 次，"
-            f"出勤率 {rate:.0%}")
+            f"出勤率 {rate:.0%}{exempt}")
 
 
 def _commitments(item, pid, records):

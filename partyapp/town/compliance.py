@@ -35,6 +35,7 @@ def group_of(kind: MeetingKind) -> str:
 class Cell:
     required: int = 0
     held: int = 0
+    backfilled: int = 0     # of the held ones, entered after they took place (补记)
     short: int = 0          # required units not (yet) held
     overdue: int = 0        # of which the period has ended
     future: bool = False    # the period has not begun
@@ -171,6 +172,7 @@ def _add_held(cells, meetings: list[HeldMeeting], kinds) -> None:
             key = (meeting.branch_id, group_of(kind), _column_of(kind.period, meeting.day))
             if key in cells and key not in seen:
                 cells[key].held += 1
+                cells[key].backfilled += meeting.backfilled
                 seen.add(key)
 
 

@@ -20,7 +20,8 @@ CELL_TEXT = {"ok": "✓ 达标", "open": "… 本期未结束", "missing": "✗ 
 def cell_text(cell) -> str:
     if cell.state in ("none", "future"):
         return CELL_TEXT[cell.state]
-    return f"{CELL_TEXT[cell.state]} 已开{cell.held}/应开{cell.required}"
+    backfilled = f"（含补记{cell.backfilled}）" if cell.backfilled else ""
+    return f"{CELL_TEXT[cell.state]} 已开{cell.held}/应开{cell.required}{backfilled}"
 
 
 def workbook(board: Dashboard) -> bytes:

@@ -17,7 +17,8 @@ SECRET_TOPIC = "甲一村内部会议主题"
 def populate(world):
     from partyapp import clock
     from partyapp.extensions import db
-    from partyapp.meetings.models import CheckIn, LeaveRequest, MakeUpStudy
+    from partyapp.meetings.models import (AttendanceExemption, CheckIn, LeaveRequest, MakeUpStudy,
+                                          MeetingPhoto)
 
     from ..factories_meetings import make_meeting
 
@@ -29,12 +30,21 @@ def populate(world):
     leave = LeaveRequest(meeting_id=spare.id, person_id=world.group_leader.id,
                          leave_type="sick", reason="住院")
     study = MakeUpStudy(meeting_id=spare.id, person_id=world.member.id, due_on=clock.today())
-    db.session.add_all([check_in, leave, study])
+    exemption = AttendanceExemption(branch_id=world.branch.id, person_id=world.member.id,
+                                    starts_on=clock.today(), ends_on=clock.today(),
+                                    reason="长期卧床", approved_by_id=world.secretary.id)
+    photo = MeetingPhoto(meeting_id=meeting.id, name="ab" * 16 + ".jpg",
+                         uploaded_by_id=world.secretary.id)
+    db.session.add_all([check_in, leave, study, exemption, photo])
     db.session.commit()
+    from partyapp.meetings.photos import photo_folder
+
+    (photo_folder() / photo.name).write_bytes(b"\xff\xd8\xff\xd9")
     from partyapp.meetings.services import kind_by_code
 
     world.extra.update(kind=kind_by_code("party_lecture").id, meeting=meeting.id, spare=spare.id, check_in=check_in.id, leave=leave.id,
-                       study=study.id)
+                       study=study.id, exemption=exemption.id,
+                       photo=photo.name)
 
 
 def _token(world):
@@ -86,6 +96,15 @@ ROUTES = {
     "meetings.ledger_print": Access(LEDGER, params=BRANCH),
     "meetings.ledger_export": Access(LEDGER, params=BRANCH),
     "meetings.compliance": Access(LEDGER, params=BRANCH),
+    "meetings.exemptions": Access(SECRETARY, params=BRANCH, secret=lambda w: "长期卧床"),
+    "meetings.approve_exemption": Access(
+        SECRETARY, params=BRANCH, method="POST",
+        data=lambda w: {"person_id": str(w.group_leader.id), "starts_on": "2026-01-01",
+                        "ends_on": "2026-01-31", "reason": "在外地务工"}),
+    "meetings.end_exemption": Access(SECRETARY, method="POST",
+                                     params=lambda w: {"exemption_id": w.extra["exemption"]}),
+    "meetings.upload_photo": Access(RUNNERS, params=M, method="POST"),
+    "meetings.photo": Access(BRANCH_INSIDERS, params=lambda w: {"name": w.extra["photo"]}),
     "meetings.code_sheet": Access(ROSTER, params=BRANCH, secret=lambda w: w.member.name),
     "meetings.reissue_code": Access(ROSTER, method="POST",
                                     params=lambda w: {"person_id": w.member.id}),
