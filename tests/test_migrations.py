@@ -89,7 +89,7 @@ def test_attendance_circles_put_existing_lists_right(empty_database):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database})
     now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
     with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0011_rating_indexes")
+        upgrade(directory=MIGRATIONS, revision="0012_secret_ballots")
         branch = make_branch(make_town(), "old")
         group = make_group(branch)
         secretary = make_person("书记", org=branch, roles=(Role.MEMBER, Role.SECRETARY))
@@ -151,7 +151,7 @@ def test_attendance_circles_put_existing_lists_right(empty_database):
         assert dict(db.session.execute(text("SELECT code, circle FROM meeting_kind")).all())[
             "joint_leadership"] == "two_committees"
         db.session.remove()
-        downgrade(directory=MIGRATIONS, revision="0011_rating_indexes")
+        downgrade(directory=MIGRATIONS, revision="0012_secret_ballots")
         assert db.session.scalar(text("SELECT count(*) FROM meeting_attendee")) == 3 + 3 + 4 + 3
         db.session.remove()
         db.engine.dispose()

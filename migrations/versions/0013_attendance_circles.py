@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_attendance_circles'
-down_revision = '0011_rating_indexes'
+down_revision = '0012_secret_ballots'
 branch_labels = None
 depends_on = None
 
