@@ -153,7 +153,8 @@ def test_payloads_typed_into_the_real_forms_are_escaped_everywhere(app, client, 
         f"/disclosures/c/{world.extra['commitment']}/progress": {
             "text": payload, "percent": "30", "status": "in_progress"},
         f"/opinions/{world.extra['opinion']}/reply": {"text": payload, "visibility": "public"},
-        "/meetings/plan": {"org_id": branch, "topic": payload, "day": "2030-11-26",
+        "/meetings/plan": {"org_id": branch, "topic": payload,    # a day inside the plan window
+                           "day": (clock.today() + timedelta(days=30)).isoformat(),
                            "start": "09:00", "end": "11:00", "place": payload,
                            "checkin_opens_minutes": "30", "late_after_minutes": "10",
                            "kind_ids": [world.extra["kind"]]},

@@ -18,16 +18,14 @@ from ..authz import can, orgs_where
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
 from ..notify.services import notify, send_to_branch_group
-from . import circles
+from . import circles, exemptions
+# Standing exemptions live in their own section module; this is their front door.
+from .exemptions import branch_exemptions, end_exemption, exemption_problem  # noqa: F401
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest, LeaveStatus,
                      MakeUpStudy, Meeting, MeetingAttendee, MeetingKind, MeetingPhoto,
                      MeetingStatus, MemberCode)
 
 MAKE_UP_DAYS = 7
-
-# Standing exemptions live in their own section module; this is their front door.
-from . import exemptions  # noqa: E402
-from .exemptions import branch_exemptions, end_exemption, exemption_problem  # noqa: E402,F401
 
 
 # ---- kinds -----------------------------------------------------------------------------------

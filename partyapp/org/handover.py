@@ -97,7 +97,8 @@ def roles_ended(ended: list[Membership], *, on: date, actor, reason: str,
     people = {m.person_id for m in change.ended}
     for m in db.session.scalars(select(Membership).where(
             Membership.person_id.in_(people), is_current)
-            .options(joinedload(Membership.org).joinedload(Organization.parent))):
+            .options(joinedload(Membership.org).joinedload(Organization.parent),
+                     joinedload(Membership.person))):   # circles ask who is a party member
         change.current.setdefault(m.person_id, []).append(m)
     branches = change.branches()
     for m in db.session.scalars(select(Membership).where(
