@@ -370,11 +370,12 @@ def _publication_page(publication, objection_form=None):
     if not sees_all:
         objections = [o for o in objections if o.person_id == current_user.id]
     today = clock.today()
+    results = notice.sorted_results(publication)
     return render_template("ratings/publication.html", publication=publication,
-                           results=notice.sorted_results(publication), objections=objections,
+                           results=results, objections=objections,
                            is_open=publication.is_open(today), is_final=publication.is_final(today),
                            can_object=current_user.is_party_member and any(
-                               r.person_id == current_user.id for r in publication.results),
+                               r.person_id == current_user.id for r in results),
                            objection_form=objection_form or ObjectionForm(),
                            answer_form=AnswerForm(), can_manage=can_manage,
                            star_labels=scoring.STAR_LABELS)
@@ -383,7 +384,7 @@ def _publication_page(publication, objection_form=None):
 @bp.post("/p/<int:publication_id>/objections")
 def object_to(publication_id):
     publication = _publication_or_404(publication_id)
-    if not any(r.person_id == current_user.id for r in publication.results):
+    if not any(r.person_id == current_user.id for r in notice.results_of(publication)):
         abort(403)
     form = ObjectionForm()
     if form.validate_on_submit():
@@ -398,13 +399,13 @@ def object_to(publication_id):
 @bp.post("/objections/<int:objection_id>/answer")
 def answer(objection_id):
     objection = db.session.get(Objection, objection_id)
-    if objection is None:
+    if objection is None or notice.publication_with_results(objection.notice_id) is None:
         abort(404)
-    authz.require("rating.manage", objection.publication.branch)
+    authz.require("rating.manage", objection.notice.branch)
     form = AnswerForm()
     if not form.validate_on_submit():
         flash("请填写答复内容", "error")
     else:
         error = notice.answer_objection(current_user, objection, form.answer.data.strip())
         flash(error or "已答复", "error" if error else "success")
-    return redirect(url_for(".publication", publication_id=objection.publication_id), code=303)
+    return redirect(url_for(".publication", publication_id=objection.notice_id), code=303)
