@@ -19,10 +19,11 @@ Then rating_grade, rating_ballot_cast and review_vote are dropped and the storag
 (SQLite: VACUUM and an emptied WAL; PostgreSQL: VACUUM FULL of the tables written here).
 
 公示: notice and notice_objection take over rating_publication and rating_objection (same ids;
-subject "stars"); rating_published_result now refers to notice.
+subject "stars"); rating_published_result now refers to notice. rating_outcome holds the
+outcomes of a satisfaction round the branch committee confirmed and published.
 
 Downgrade: moves the "stars" notices back (notices of other subjects, which the old version has
-no place for, are dropped), and rebuilds the old tables from the counts — rating_grade rows (random ids, shuffled)
+no place for, are dropped with the published outcomes of satisfaction rounds), and rebuilds the old tables from the counts — rating_grade rows (random ids, shuffled)
 and rating_ballot_cast from the voters. review_vote needs a voter on every row; the real pairing
 no longer exists anywhere, so each count is given to the round's voters in voter-id order (the
 old pages only ever showed totals). Refused while sealed ballots of an open round exist: close
@@ -56,7 +57,32 @@ def upgrade():
                 "review_vote", "voter_id", now)
     _drop_old_tables()
     _move_publications_to_notices(bind)
+    _create_outcome_table()
     _rewrite_storage(bind)
+
+
+def _create_outcome_table():
+    op.create_table('rating_outcome',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('round_id', sa.Integer(), nullable=False),
+        sa.Column('notice_id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('grade', sa.String(length=10), nullable=False),
+        sa.Column('proposed', sa.String(length=10), nullable=True),
+        sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['confirmed_by_id'], ['person.id'],
+                                name=op.f('fk_rating_outcome_confirmed_by_id_person')),
+        sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                                name=op.f('fk_rating_outcome_notice_id_notice')),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'],
+                                name=op.f('fk_rating_outcome_person_id_person')),
+        sa.ForeignKeyConstraint(['round_id'], ['rating_round.id'],
+                                name=op.f('fk_rating_outcome_round_id_rating_round')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_outcome')),
+        sa.UniqueConstraint('notice_id', 'person_id', name='uq_rating_outcome'))
+    with op.batch_alter_table('rating_outcome', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_outcome_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_outcome_round_id'), ['round_id'], unique=False)
 
 
 def _create_notice_tables():
@@ -332,7 +358,12 @@ def _move_notices_back(bind):
 
 
 def _drop_later_notice_rows(bind):
-    """Tables of this revision that refer to notices go before them (see upgrade)."""
+    """Tables of this revision that refer to notices go before them: the published outcomes
+    of satisfaction rounds (the old version did not announce them)."""
+    with op.batch_alter_table('rating_outcome', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_outcome_round_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_outcome_person_id'))
+    op.drop_table('rating_outcome')
 
 
 def _create_old_tables():

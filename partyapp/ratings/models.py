@@ -177,6 +177,28 @@ Publication = Notice
 Objection = NoticeObjection
 
 
+class RoundOutcome(db.Model):
+    """评定公布: a member's outcome of a satisfaction round as the branch committee confirmed
+    it, published in a 公示 (subject "satisfaction-Q<n>")."""
+
+    __tablename__ = "rating_outcome"
+    __table_args__ = (UniqueConstraint("notice_id", "person_id", name="uq_rating_outcome"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    grade: Mapped[str] = mapped_column(String(10))
+    proposed: Mapped[str | None] = mapped_column(String(10))   # from the counts, for the record
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    notice: Mapped[Notice] = relationship()
+
+    @property
+    def label(self) -> str:
+        return Grade.LABELS.get(self.grade, self.grade)
+
+
 class PublishedResult(db.Model):
     """The snapshot of one member's result at publication."""
 

@@ -92,14 +92,15 @@ def _tell_secretary(publication: Publication) -> None:
                f"/ratings/p/{publication.id}")
 
 
-def answer_objection(actor, objection: Objection, answer: str) -> str | None:
+def answer_objection(actor, objection: Objection, answer: str, link: str | None = None) -> str | None:
+    """Answer an objection to a ratings 公示 (the star rating's, or a round's outcomes)."""
     error = notices.answer_objection(actor, objection, answer)
     if error:
         return error
     from ..notify.services import notify
 
-    notify([objection.person_id], "你对评星公示的异议已答复", answer[:200],
-           f"/ratings/p/{objection.notice_id}")
+    title = "你对评星公示的异议已答复" if objection.notice.subject == STARS else "你对测评结果公示的异议已答复"
+    notify([objection.person_id], title, answer[:200], link or f"/ratings/p/{objection.notice_id}")
     db.session.commit()
     return None
 
@@ -109,7 +110,9 @@ def objections_of(publication_id: int) -> list[Objection]:
 
 
 def objections_to_answer(branch_ids: list[int]) -> list[Objection]:
-    return notices.objections_to_answer(branch_ids, STARS)
+    """Open objections to the star rating's and the satisfaction rounds' 公示."""
+    return [o for o in notices.objections_to_answer(branch_ids)
+            if o.notice.subject == STARS or o.notice.subject.startswith("satisfaction-")]
 
 
 def stars_by_branch(branch_ids, year: int) -> tuple[dict[int, Publication], dict[int, dict[int, int]]]:

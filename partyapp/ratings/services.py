@@ -44,7 +44,9 @@ def todo_items(person) -> list[TodoItem]:
                   for r in open_rounds_for(person, [branch.id])]
     managed = [org.id for org in authz.orgs_where(person, "rating.manage")
                if org.kind in ("branch", "general")]
-    items += [TodoItem(f"答复评星异议：{o.person.name}", f"/ratings/p/{o.notice_id}",
+    items += [TodoItem(f"答复{'评星' if o.notice.subject == 'stars' else '测评'}异议：{o.person.name}",
+                       f"/ratings/p/{o.notice_id}" if o.notice.subject == "stars"
+                       else f"/ratings/objections/{o.id}",
                        o.reason[:40], o.lodged_at) for o in objections_to_answer(managed)]
     return items
 
