@@ -460,6 +460,7 @@ def objection(objection_id):
     found = db.session.get(Objection, objection_id)
     if found is None:
         abort(404)
+    authz.require("rating.manage", found.notice.branch)
     announced = outcomes.round_of_notice(found.notice)
     if announced is not None:
         return redirect(url_for(".round", round_id=announced.id, _anchor="outcomes"))
