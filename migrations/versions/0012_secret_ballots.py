@@ -23,7 +23,8 @@ subject "stars"); rating_published_result now refers to notice. rating_outcome h
 outcomes of a satisfaction round the branch committee confirmed and published.
 
 Downgrade: moves the "stars" notices back (notices of other subjects, which the old version has
-no place for, are dropped with the published outcomes of satisfaction rounds), and rebuilds the old tables from the counts — rating_grade rows (random ids, shuffled)
+no place for, are dropped with the published outcomes of satisfaction rounds), and rebuilds
+the old tables from the counts — rating_grade rows (random ids, shuffled)
 and rating_ballot_cast from the voters. review_vote needs a voter on every row; the real pairing
 no longer exists anywhere, so each count is given to the round's voters in voter-id order (the
 old pages only ever showed totals). Refused while sealed ballots of an open round exist: close
@@ -81,7 +82,8 @@ def _create_outcome_table():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_outcome')),
         sa.UniqueConstraint('notice_id', 'person_id', name='uq_rating_outcome'))
     with op.batch_alter_table('rating_outcome', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_rating_outcome_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_outcome_person_id'), ['person_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_rating_outcome_round_id'), ['round_id'], unique=False)
 
 

@@ -92,7 +92,8 @@ def _tell_secretary(publication: Publication) -> None:
                f"/ratings/p/{publication.id}")
 
 
-def answer_objection(actor, objection: Objection, answer: str, link: str | None = None) -> str | None:
+def answer_objection(actor, objection: Objection, answer: str,
+                     link: str | None = None) -> str | None:
     """Answer an objection to a ratings 公示 (the star rating's, or a round's outcomes)."""
     error = notices.answer_objection(actor, objection, answer)
     if error:
