@@ -3,8 +3,8 @@ import gc
 
 from flask import Flask
 
-from . import (auth, ballots, calendar, disclosures, main, meetings, notify, opinions, org, public,
-               ratings, town)
+from . import (auth, ballots, calendar, disclosures, main, meetings, notices, notify, opinions, org,
+               public, ratings, town)
 from . import config as config_module
 from .extensions import init_extensions
 from .features import install
@@ -12,8 +12,8 @@ from .features import install
 # The installed features, in the order their offers are read (to-do lines, 我的 blocks,
 # public tabs, demo rows). Each package declares what it offers in its `feature()`
 # (partyapp/features.py); nothing else lists or finds features.
-INSTALLED = (main, auth, org, calendar, notify, public, ballots, meetings, opinions, disclosures,
-             ratings, town)
+INSTALLED = (main, auth, org, calendar, notify, public, ballots, notices, meetings, opinions,
+             disclosures, ratings, town)
 
 
 def create_app(test_config=None):

@@ -36,6 +36,9 @@ def configure(app, test_config=None):
             "WECOM_WEBHOOK_PREFIX", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads"),
+        # Keys of open secret-ballot rounds: outside the database, deleted when a round closes.
+        BALLOT_KEY_DIR=os.environ.get("BALLOT_KEY_DIR")
+        or str(Path(app.instance_path) / "ballot_keys"),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         PASSWORD_HASH_METHOD="scrypt",
         SESSION_COOKIE_HTTPONLY=True,

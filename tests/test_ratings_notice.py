@@ -153,7 +153,7 @@ def test_the_e_card_on_me(world, frozen, client, login):
 
 def test_the_town_compares_branches_never_people(world, frozen, client, login):
     publication = publish_on(world, frozen, EVE_OF_NATIONAL_DAY)
-    assert publication.results
+    assert notice.results_of(publication)
     login(world.town_admin)
     page = client.get(f"/ratings/town/{world.town.id}?year=2026").get_data(as_text=True)
     table = re.sub(r">\s+<", "><", page[page.index('id="town-branches"'):])

@@ -325,7 +325,8 @@ def test_stars_distribution_counts_each_branch_latest_publication(town):
     people = [make_person(f"星{i}", org=town.east) for i in range(4)]
 
     def publish(year, at_day, stars):
-        publication = Publication(branch_id=town.east.id, year=year, published_on=at_day,
+        publication = Publication(branch_id=town.east.id, year=year, subject="stars",
+                                  title=f"{year}年评星结果公示", published_on=at_day,
                                   notice_days=5, ends_on=at_day,
                                   published_at=clock.local_datetime(at_day))
         db.session.add(publication)

@@ -1,4 +1,5 @@
-"""secret ballots: one ballot service; existing rounds tallied, their per-row grades removed
+"""secret ballots and one 公示 service: existing rounds tallied, per-row grades removed; the star
+rating's publications and objections moved to the 公示 service's tables
 
 Revision ID: 0012_secret_ballots
 Revises: 0011_rating_indexes
@@ -17,7 +18,13 @@ closed; closing adds the new ballots); its key is made at its first new ballot.
 Then rating_grade, rating_ballot_cast and review_vote are dropped and the storage rewritten
 (SQLite: VACUUM and an emptied WAL; PostgreSQL: VACUUM FULL of the tables written here).
 
-Downgrade: rebuilds the old tables from the counts — rating_grade rows (random ids, shuffled)
+公示: notice and notice_objection take over rating_publication and rating_objection (same ids;
+subject "stars"); rating_published_result now refers to notice. rating_outcome holds the
+outcomes of a satisfaction round the branch committee confirmed and published.
+
+Downgrade: moves the "stars" notices back (notices of other subjects, which the old version has
+no place for, are dropped with the published outcomes of satisfaction rounds), and rebuilds
+the old tables from the counts — rating_grade rows (random ids, shuffled)
 and rating_ballot_cast from the voters. review_vote needs a voter on every row; the real pairing
 no longer exists anywhere, so each count is given to the round's voters in voter-id order (the
 old pages only ever showed totals). Refused while sealed ballots of an open round exist: close
@@ -50,7 +57,114 @@ def upgrade():
     _carry_over(bind, "review", "review_round", "review_vote", "commitment_id", "rating",
                 "review_vote", "voter_id", now)
     _drop_old_tables()
+    _move_publications_to_notices(bind)
+    _create_outcome_table()
     _rewrite_storage(bind)
+
+
+def _create_outcome_table():
+    op.create_table('rating_outcome',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('round_id', sa.Integer(), nullable=False),
+        sa.Column('notice_id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('grade', sa.String(length=10), nullable=False),
+        sa.Column('proposed', sa.String(length=10), nullable=True),
+        sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['confirmed_by_id'], ['person.id'],
+                                name=op.f('fk_rating_outcome_confirmed_by_id_person')),
+        sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                                name=op.f('fk_rating_outcome_notice_id_notice')),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'],
+                                name=op.f('fk_rating_outcome_person_id_person')),
+        sa.ForeignKeyConstraint(['round_id'], ['rating_round.id'],
+                                name=op.f('fk_rating_outcome_round_id_rating_round')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_outcome')),
+        sa.UniqueConstraint('notice_id', 'person_id', name='uq_rating_outcome'))
+    with op.batch_alter_table('rating_outcome', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_outcome_person_id'), ['person_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_outcome_round_id'), ['round_id'], unique=False)
+
+
+def _create_notice_tables():
+    op.create_table('notice',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('branch_id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('subject', sa.String(length=40), nullable=False),
+        sa.Column('title', sa.String(length=100), nullable=False),
+        sa.Column('published_on', sa.Date(), nullable=False),
+        sa.Column('notice_days', sa.Integer(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=False),
+        sa.Column('published_at', sa.DateTime(), nullable=False),
+        sa.Column('published_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['branch_id'], ['organization.id'],
+                                name=op.f('fk_notice_branch_id_organization')),
+        sa.ForeignKeyConstraint(['published_by_id'], ['person.id'],
+                                name=op.f('fk_notice_published_by_id_person')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_notice')))
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_branch_id'), ['branch_id'], unique=False)
+    op.create_table('notice_objection',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('notice_id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('lodged_at', sa.DateTime(), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_at', sa.DateTime(), nullable=True),
+        sa.Column('answered_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['answered_by_id'], ['person.id'],
+                                name=op.f('fk_notice_objection_answered_by_id_person')),
+        sa.ForeignKeyConstraint(['notice_id'], ['notice.id'],
+                                name=op.f('fk_notice_objection_notice_id_notice')),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'],
+                                name=op.f('fk_notice_objection_person_id_person')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_objection')))
+    with op.batch_alter_table('notice_objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_objection_notice_id'), ['notice_id'],
+                              unique=False)
+
+
+def _move_publications_to_notices(bind):
+    _create_notice_tables()
+    bind.execute(sa.text(
+        "INSERT INTO notice (id, branch_id, year, subject, title, published_on, notice_days, "
+        "ends_on, published_at, published_by_id) SELECT id, branch_id, year, 'stars', "
+        "CAST(year AS VARCHAR(4)) || '年评星结果公示', published_on, notice_days, ends_on, "
+        "published_at, published_by_id FROM rating_publication"))
+    bind.execute(sa.text(
+        "INSERT INTO notice_objection (id, notice_id, person_id, reason, lodged_at, answer, "
+        "answered_at, answered_by_id) SELECT id, publication_id, person_id, reason, lodged_at, "
+        "answer, answered_at, answered_by_id FROM rating_objection"))
+    _point_results_at('notice', 'rating_publication')
+    with op.batch_alter_table('rating_objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_objection_publication_id'))
+    op.drop_table('rating_objection')
+    with op.batch_alter_table('rating_publication', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_publication_branch_id'))
+    op.drop_table('rating_publication')
+    _restart_ids(bind, ('notice', 'notice_objection'))
+
+
+def _point_results_at(new_table, old_table):
+    with op.batch_alter_table('rating_published_result', schema=None) as batch_op:
+        batch_op.drop_constraint(
+            f'fk_rating_published_result_publication_id_{old_table}', type_='foreignkey')
+        batch_op.create_foreign_key(
+            batch_op.f(f'fk_rating_published_result_publication_id_{new_table}'), new_table,
+            ['publication_id'], ['id'])
+
+
+def _restart_ids(bind, tables):
+    """Rows copied with their ids: PostgreSQL's sequences start after them."""
+    if bind.dialect.name != "postgresql":
+        return
+    for table in tables:
+        bind.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"))
 
 
 def _create_ballot_tables():
@@ -172,6 +286,7 @@ def downgrade():
     if bind.execute(sa.text("SELECT COUNT(*) FROM ballot_sealed")).scalar_one():
         raise RuntimeError("sealed ballots of an open round exist: close the round (which counts "
                            "them) before downgrading")
+    _move_notices_back(bind)
     _create_old_tables()
     _restore(bind, "satisfaction", "rating_round")
     _restore(bind, "review", "review_round")
@@ -183,6 +298,74 @@ def downgrade():
     with op.batch_alter_table('ballot_round', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_round_branch_id'))
     op.drop_table('ballot_round')
+
+
+def _move_notices_back(bind):
+    op.create_table('rating_publication',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('branch_id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('published_on', sa.Date(), nullable=False),
+        sa.Column('notice_days', sa.Integer(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=False),
+        sa.Column('published_at', sa.DateTime(), nullable=False),
+        sa.Column('published_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['branch_id'], ['organization.id'],
+                                name=op.f('fk_rating_publication_branch_id_organization')),
+        sa.ForeignKeyConstraint(['published_by_id'], ['person.id'],
+                                name=op.f('fk_rating_publication_published_by_id_person')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_publication')))
+    with op.batch_alter_table('rating_publication', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_publication_branch_id'), ['branch_id'],
+                              unique=False)
+    op.create_table('rating_objection',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('publication_id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('lodged_at', sa.DateTime(), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_at', sa.DateTime(), nullable=True),
+        sa.Column('answered_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['answered_by_id'], ['person.id'],
+                                name=op.f('fk_rating_objection_answered_by_id_person')),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'],
+                                name=op.f('fk_rating_objection_person_id_person')),
+        sa.ForeignKeyConstraint(['publication_id'], ['rating_publication.id'],
+                                name=op.f('fk_rating_objection_publication_id_rating_publication')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_objection')))
+    with op.batch_alter_table('rating_objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_objection_publication_id'),
+                              ['publication_id'], unique=False)
+    bind.execute(sa.text(
+        "INSERT INTO rating_publication (id, branch_id, year, published_on, notice_days, ends_on, "
+        "published_at, published_by_id) SELECT id, branch_id, year, published_on, notice_days, "
+        "ends_on, published_at, published_by_id FROM notice WHERE subject = 'stars'"))
+    bind.execute(sa.text(
+        "INSERT INTO rating_objection (id, publication_id, person_id, reason, lodged_at, answer, "
+        "answered_at, answered_by_id) SELECT o.id, o.notice_id, o.person_id, o.reason, "
+        "o.lodged_at, o.answer, o.answered_at, o.answered_by_id FROM notice_objection o "
+        "JOIN notice n ON n.id = o.notice_id WHERE n.subject = 'stars'"))
+    bind.execute(sa.text("DELETE FROM rating_published_result WHERE publication_id NOT IN "
+                         "(SELECT id FROM rating_publication)"))
+    _point_results_at('rating_publication', 'notice')
+    _drop_later_notice_rows(bind)
+    with op.batch_alter_table('notice_objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_objection_notice_id'))
+    op.drop_table('notice_objection')
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_branch_id'))
+    op.drop_table('notice')
+    _restart_ids(bind, ('rating_publication', 'rating_objection'))
+
+
+def _drop_later_notice_rows(bind):
+    """Tables of this revision that refer to notices go before them: the published outcomes
+    of satisfaction rounds (the old version did not announce them)."""
+    with op.batch_alter_table('rating_outcome', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_outcome_round_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_outcome_person_id'))
+    op.drop_table('rating_outcome')
 
 
 def _create_old_tables():

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..extensions import db
 from ..models import Organization, Person, UTCDateTime
+from ..notices.models import Notice, NoticeObjection
 
 
 class ItemKind:
@@ -171,28 +172,31 @@ class EvaluationRound(db.Model):
         return f"{self.year}年第{self.quarter}季度党员满意度测评"
 
 
-class Publication(db.Model):
-    """公示: a branch's results for a year, shown to its members and the town for a notice
-    period of working days; final after `ends_on` (computed from the clock, no job)."""
+# The 公示 of the star rating is a notice of the 公示 service (subject "stars").
+Publication = Notice
+Objection = NoticeObjection
 
-    __tablename__ = "rating_publication"
+
+class RoundOutcome(db.Model):
+    """评定公布: a member's outcome of a satisfaction round as the branch committee confirmed
+    it, published in a 公示 (subject "satisfaction-Q<n>")."""
+
+    __tablename__ = "rating_outcome"
+    __table_args__ = (UniqueConstraint("notice_id", "person_id", name="uq_rating_outcome"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    year: Mapped[int]
-    published_on: Mapped[date]
-    notice_days: Mapped[int]
-    ends_on: Mapped[date]
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rating_round.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    grade: Mapped[str] = mapped_column(String(10))
+    proposed: Mapped[str | None] = mapped_column(String(10))   # from the counts, for the record
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
-    branch: Mapped[Organization] = relationship()
-    results: Mapped[list[PublishedResult]] = relationship(back_populates="publication")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    notice: Mapped[Notice] = relationship()
 
-    def is_final(self, today: date) -> bool:
-        return today > self.ends_on
-
-    def is_open(self, today: date) -> bool:
-        return today <= self.ends_on
+    @property
+    def label(self) -> str:
+        return Grade.LABELS.get(self.grade, self.grade)
 
 
 class PublishedResult(db.Model):
@@ -201,27 +205,10 @@ class PublishedResult(db.Model):
     __tablename__ = "rating_published_result"
     __table_args__ = (UniqueConstraint("publication_id", "person_id", name="uq_rating_result"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    publication_id: Mapped[int] = mapped_column(ForeignKey("rating_publication.id"))
+    publication_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     score: Mapped[float]
     stars: Mapped[int]           # 0: 不合格
 
-    publication: Mapped[Publication] = relationship(back_populates="results")
+    publication: Mapped[Notice] = relationship()
     person: Mapped[Person] = relationship()
-
-
-class Objection(db.Model):
-    """A member's objection to a publication, and the secretary's answer."""
-
-    __tablename__ = "rating_objection"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    publication_id: Mapped[int] = mapped_column(ForeignKey("rating_publication.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-
-    publication: Mapped[Publication] = relationship()
-    person: Mapped[Person] = relationship(foreign_keys=[person_id])

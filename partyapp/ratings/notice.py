@@ -1,18 +1,21 @@
-"""公示: the branch publishes the year's results (a snapshot) for a notice period counted in
-working days. Final once the period is over — computed from the clock, so no job is needed.
-Objections are lodged during the period and answered by the secretary."""
+"""公示 of the star rating: the branch publishes the year's results (a snapshot) through the
+公示 service (partyapp/notices, subject "stars"): a notice period counted in working days,
+final once it is over (computed from the clock, no job), objections lodged during the period
+and answered by the secretary. This module adds the snapshot and tells the people concerned."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, clock
+from .. import clock
 from ..extensions import db
 from ..models import Organization, Person
+from ..notices import services as notices
 from .models import Objection, Publication, PublishedResult
 from .scoring import branch_scores
 
-DEFAULT_NOTICE_DAYS = 5
+DEFAULT_NOTICE_DAYS = notices.DEFAULT_NOTICE_DAYS
+STARS = "stars"     # the 公示 subject of the yearly star rating
 
 
 def publish(actor, branch: Organization, year: int,
@@ -22,17 +25,12 @@ def publish(actor, branch: Organization, year: int,
     rubric, scores = branch_scores(branch, year)
     if rubric is None or not scores:
         return "本年还没有评星细则或党员名单，无法公示"
-    today = clock.today()
-    publication = Publication(branch_id=branch.id, year=year, published_on=today,
-                              notice_days=notice_days,
-                              ends_on=clock.add_working_days(today, notice_days),
-                              published_by_id=actor.id)
-    db.session.add(publication)
-    db.session.flush()
+    publication = notices.publish(actor, branch.id, year, STARS, f"{year}年评星结果公示",
+                                  notice_days)
+    if isinstance(publication, str):
+        return publication
     db.session.add_all(PublishedResult(publication_id=publication.id, person_id=s.person.id,
                                        score=s.total, stars=s.stars) for s in scores)
-    audit.record(actor, "rating.publish", "rating_publication", publication.id, org_id=branch.id,
-                 year=year, ends_on=publication.ends_on, members=len(scores))
     _tell_members(publication, [s.person.id for s in scores])
     db.session.commit()
     return publication
@@ -47,40 +45,38 @@ def _tell_members(publication: Publication, person_ids: list[int]) -> None:
 
 
 def publication_with_results(publication_id: int) -> Publication | None:
-    return db.session.scalar(
-        select(Publication).where(Publication.id == publication_id)
-        .options(selectinload(Publication.results).selectinload(PublishedResult.person)))
+    """A star-rating publication (None for another feature's notice)."""
+    publication = notices.notice_by_id(publication_id)
+    return publication if publication is not None and publication.subject == STARS else None
+
+
+def results_of(publication: Publication) -> list[PublishedResult]:
+    return list(db.session.scalars(
+        select(PublishedResult).where(PublishedResult.publication_id == publication.id)
+        .options(selectinload(PublishedResult.person))))
 
 
 def sorted_results(publication: Publication) -> list[PublishedResult]:
     """In pinyin order of names — a list, never a ranking."""
-    return sorted(publication.results, key=lambda r: (r.person.name_pinyin, r.person.id))
+    return sorted(results_of(publication), key=lambda r: (r.person.name_pinyin, r.person.id))
 
 
 def latest_publication(branch_id: int, year: int | None = None) -> Publication | None:
-    query = select(Publication).where(Publication.branch_id == branch_id)
-    if year is not None:
-        query = query.where(Publication.year == year)
-    return db.session.scalar(query.order_by(Publication.published_at.desc(),
-                                            Publication.id.desc()).limit(1))
+    return notices.latest(branch_id, STARS, year)
 
 
 def latest_result_for(person_id: int) -> PublishedResult | None:
     return db.session.scalar(
         select(PublishedResult).join(Publication)
-        .where(PublishedResult.person_id == person_id)
+        .where(PublishedResult.person_id == person_id, Publication.subject == STARS)
         .options(selectinload(PublishedResult.publication))
         .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1))
 
 
 def lodge_objection(person: Person, publication: Publication, reason: str) -> Objection | str:
-    if not publication.is_open(clock.today()):
-        return "公示期已结束，结果已经确定，不能再提出异议"
-    objection = Objection(publication_id=publication.id, person_id=person.id, reason=reason)
-    db.session.add(objection)
-    db.session.flush()
-    audit.record(person, "rating.objection_lodge", "rating_objection", objection.id,
-                 org_id=publication.branch_id, reason=reason)
+    objection = notices.lodge_objection(person, publication, reason)
+    if isinstance(objection, str):
+        return objection
     _tell_secretary(publication)
     db.session.commit()
     return objection
@@ -96,34 +92,28 @@ def _tell_secretary(publication: Publication) -> None:
                f"/ratings/p/{publication.id}")
 
 
-def answer_objection(actor, objection: Objection, answer: str) -> str | None:
-    if objection.answered_at is not None:
-        return "这条异议已经答复过了"
-    objection.answer, objection.answered_at = answer, clock.now()
-    objection.answered_by_id = actor.id
-    audit.record(actor, "rating.objection_answer", "rating_objection", objection.id,
-                 org_id=objection.publication.branch_id, answer=answer)
+def answer_objection(actor, objection: Objection, answer: str,
+                     link: str | None = None) -> str | None:
+    """Answer an objection to a ratings 公示 (the star rating's, or a round's outcomes)."""
+    error = notices.answer_objection(actor, objection, answer)
+    if error:
+        return error
     from ..notify.services import notify
 
-    notify([objection.person_id], "你对评星公示的异议已答复", answer[:200],
-           f"/ratings/p/{objection.publication_id}")
+    title = "你对评星公示的异议已答复" if objection.notice.subject == STARS else "你对测评结果公示的异议已答复"
+    notify([objection.person_id], title, answer[:200], link or f"/ratings/p/{objection.notice_id}")
     db.session.commit()
     return None
 
 
 def objections_of(publication_id: int) -> list[Objection]:
-    return list(db.session.scalars(
-        select(Objection).where(Objection.publication_id == publication_id)
-        .options(selectinload(Objection.person)).order_by(Objection.lodged_at)))
+    return notices.objections_of(publication_id)
 
 
 def objections_to_answer(branch_ids: list[int]) -> list[Objection]:
-    if not branch_ids:
-        return []
-    return list(db.session.scalars(
-        select(Objection).join(Publication)
-        .where(Publication.branch_id.in_(branch_ids), Objection.answered_at.is_(None))
-        .options(selectinload(Objection.person)).order_by(Objection.lodged_at)))
+    """Open objections to the star rating's and the satisfaction rounds' 公示."""
+    return [o for o in notices.objections_to_answer(branch_ids)
+            if o.notice.subject == STARS or o.notice.subject.startswith("satisfaction-")]
 
 
 def stars_by_branch(branch_ids, year: int) -> tuple[dict[int, Publication], dict[int, dict[int, int]]]:
@@ -134,7 +124,7 @@ def stars_by_branch(branch_ids, year: int) -> tuple[dict[int, Publication], dict
     latest: dict[int, Publication] = {}
     for publication in db.session.scalars(
             select(Publication).where(Publication.branch_id.in_(list(branch_ids)),
-                                      Publication.year == year)
+                                      Publication.year == year, Publication.subject == STARS)
             .order_by(Publication.published_at, Publication.id)):
         latest[publication.branch_id] = publication
     branch_of = {p.id: p.branch_id for p in latest.values()}

@@ -227,15 +227,20 @@ def grade_average(counts: dict[str, int]) -> float | None:
     return sum(Grade.VALUES[g] * n for g, n in counts.items() if g in Grade.VALUES) / total
 
 
-def aggregate_label(counts: dict[str, int]) -> str:
+def aggregate_grade(counts: dict[str, int]) -> str | None:
     """The aggregate grade: 优秀 ≥ 0.9, 合格 ≥ 0.7, 基本合格 ≥ 0.5, else 不合格."""
     average = grade_average(counts)
     if average is None:
-        return "暂无"
+        return None
     for floor, grade in ((0.9, Grade.EXCELLENT), (0.7, Grade.GOOD), (0.5, Grade.FAIR)):
         if average >= floor - 1e-9:
-            return Grade.LABELS[grade]
-    return Grade.LABELS[Grade.POOR]
+            return grade
+    return Grade.POOR
+
+
+def aggregate_label(counts: dict[str, int]) -> str:
+    grade = aggregate_grade(counts)
+    return Grade.LABELS[grade] if grade else "暂无"
 
 
 # ---- scores -------------------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def todo_items(person) -> list[TodoItem]:
                   for r in open_rounds_for(person, [branch.id])]
     managed = [org.id for org in authz.orgs_where(person, "rating.manage")
                if org.kind in ("branch", "general")]
-    items += [TodoItem(f"答复评星异议：{o.person.name}", f"/ratings/p/{o.publication_id}",
+    items += [TodoItem(f"答复{'评星' if o.notice.subject == 'stars' else '测评'}异议：{o.person.name}",
+                       f"/ratings/p/{o.notice_id}" if o.notice.subject == "stars"
+                       else f"/ratings/objections/{o.id}",
                        o.reason[:40], o.lodged_at) for o in objections_to_answer(managed)]
     return items
 
@@ -106,7 +108,8 @@ def stars_distribution(branch_ids, year: int) -> dict[int, dict[int, int]]:
     rows = db.session.execute(
         select(Publication.id, Publication.branch_id, PublishedResult.stars, func.count())
         .outerjoin(PublishedResult, PublishedResult.publication_id == Publication.id)
-        .where(Publication.branch_id.in_(list(branch_ids)), Publication.year == year)
+        .where(Publication.branch_id.in_(list(branch_ids)), Publication.year == year,
+               Publication.subject == "stars")
         .group_by(Publication.id, Publication.branch_id, Publication.published_at,
                   PublishedResult.stars)
         .order_by(Publication.published_at, Publication.id))

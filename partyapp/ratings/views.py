@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 from .. import authz, clock
 from ..extensions import db
 from ..models import Organization, Person
-from . import entries, evaluation, notice, scoring, services
+from . import entries, evaluation, notice, outcomes, scoring, services
 from .forms import (AnswerForm, EntryForm, ExemptionForm, HoursForm, ObjectionForm, PublishForm,
                     RevokeForm, RoundForm)
 from .models import EvaluationRound, Grade, ItemKind, Objection
@@ -292,16 +292,37 @@ def round(round_id):
     return _round_page(round_, is_rater, sees)
 
 
-def _round_page(round_, is_rater, sees, error=None, chosen=None):
+def _round_page(round_, is_rater, sees, error=None, chosen=None, outcome=None):
     voted = is_rater and evaluation.has_voted(round_, current_user.id)
     ratees = evaluation.ratees_for(round_.branch, current_user) if is_rater and not voted else []
     results = evaluation.round_results(round_) if sees and round_.closed_at else None
     members = scoring.branch_members(round_.branch) if results else []
+    can_manage = authz.can(current_user, "rating.manage", round_.branch)
     return render_template("ratings/round.html", round=round_, is_rater=is_rater, voted=voted,
                            ratees=ratees, results=results, members=members, grades=Grade,
                            error=error, chosen=chosen or {},
-                           aggregate_label=scoring.aggregate_label,
-                           can_manage=authz.can(current_user, "rating.manage", round_.branch))
+                           aggregate_label=scoring.aggregate_label, can_manage=can_manage,
+                           **_outcome_context(round_, can_manage, sees, **(outcome or {})))
+
+
+def _outcome_context(round_, can_manage, sees, error=None, chosen=None, objection_form=None):
+    """The 评定公布 part of the round page: the committee's confirmation form (when no notice
+    runs), and the published list with its objections."""
+    published = outcomes.latest_notice(round_) if round_.closed_at else None
+    today = clock.today()
+    may_publish = can_manage and round_.closed_at and (
+        published is None or published.is_final(today))
+    objections = notice.objections_of(published.id) if published else []
+    if published and not sees:
+        objections = [o for o in objections if o.person_id == current_user.id]
+    listed = outcomes.visible_outcomes(published, current_user.id, sees) if published else []
+    return dict(proposals=outcomes.proposals(round_) if may_publish else [],
+                outcome_error=error, outcome_chosen=chosen or {}, published=published,
+                outcomes=listed, outcome_objections=objections,
+                can_object_outcome=bool(published and published.is_open(today) and any(
+                    o.person_id == current_user.id for o in listed)),
+                outcome_objection_form=objection_form or ObjectionForm(),
+                answer_form=AnswerForm(), today=today)
 
 
 @bp.post("/rounds/<int:round_id>/ballot")
@@ -334,6 +355,43 @@ def close_round(round_id):
     else:
         flash("测评已结束，选票已计数并销毁，可以查看汇总结果", "success")
     return redirect(url_for(".round", round_id=round_.id), code=303)
+
+
+@bp.post("/rounds/<int:round_id>/outcomes")
+def publish_outcomes(round_id):
+    round_ = _round_or_404(round_id)
+    authz.require("rating.manage", round_.branch)
+    is_rater, sees = _round_access(round_)
+    chosen, poor = {}, set()
+    for key, value in request.form.items():
+        if key.startswith("outcome-") and key[8:].isdigit() and len(key) < 20:
+            chosen[int(key[8:])] = value
+        elif key.startswith("poor-") and key[5:].isdigit() and len(key) < 20:
+            poor.add(int(key[5:]))
+    days = request.form.get("notice_days", "")
+    result = outcomes.publish(current_user, round_, chosen, poor,
+                              int(days) if days.isdigit() and len(days) < 3 else 0)
+    if isinstance(result, str):
+        return _round_page(round_, is_rater, sees, outcome={"error": result, "chosen": chosen})
+    flash("评定结果已公示", "success")
+    return redirect(url_for(".round", round_id=round_.id, _anchor="outcomes"), code=303)
+
+
+@bp.post("/rounds/<int:round_id>/objections")
+def object_to_outcome(round_id):
+    round_ = _round_or_404(round_id)
+    is_rater, sees = _round_access(round_)
+    published = outcomes.latest_notice(round_)
+    if published is None:
+        abort(404)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        result = outcomes.lodge_objection(current_user, round_, published, form.reason.data.strip())
+        if not isinstance(result, str):
+            flash("异议已提交，书记会答复你", "success")
+            return redirect(url_for(".round", round_id=round_.id, _anchor="outcomes"), code=303)
+        form.reason.errors = [result]
+    return _round_page(round_, is_rater, sees, outcome={"objection_form": form})
 
 
 # ---- 公示 and objections ------------------------------------------------------------------
@@ -370,11 +428,12 @@ def _publication_page(publication, objection_form=None):
     if not sees_all:
         objections = [o for o in objections if o.person_id == current_user.id]
     today = clock.today()
+    results = notice.sorted_results(publication)
     return render_template("ratings/publication.html", publication=publication,
-                           results=notice.sorted_results(publication), objections=objections,
+                           results=results, objections=objections,
                            is_open=publication.is_open(today), is_final=publication.is_final(today),
                            can_object=current_user.is_party_member and any(
-                               r.person_id == current_user.id for r in publication.results),
+                               r.person_id == current_user.id for r in results),
                            objection_form=objection_form or ObjectionForm(),
                            answer_form=AnswerForm(), can_manage=can_manage,
                            star_labels=scoring.STAR_LABELS)
@@ -383,7 +442,7 @@ def _publication_page(publication, objection_form=None):
 @bp.post("/p/<int:publication_id>/objections")
 def object_to(publication_id):
     publication = _publication_or_404(publication_id)
-    if not any(r.person_id == current_user.id for r in publication.results):
+    if not any(r.person_id == current_user.id for r in notice.results_of(publication)):
         abort(403)
     form = ObjectionForm()
     if form.validate_on_submit():
@@ -395,16 +454,37 @@ def object_to(publication_id):
     return _publication_page(publication, objection_form=form)
 
 
+@bp.get("/objections/<int:objection_id>")
+def objection(objection_id):
+    """Where an objection is read and answered: its 公示's page (links on 首页)."""
+    found = db.session.get(Objection, objection_id)
+    if found is None:
+        abort(404)
+    authz.require("rating.manage", found.notice.branch)
+    announced = outcomes.round_of_notice(found.notice)
+    if announced is not None:
+        return redirect(url_for(".round", round_id=announced.id, _anchor="outcomes"))
+    if notice.publication_with_results(found.notice_id) is None:
+        abort(404)
+    return redirect(url_for(".publication", publication_id=found.notice_id))
+
+
 @bp.post("/objections/<int:objection_id>/answer")
 def answer(objection_id):
     objection = db.session.get(Objection, objection_id)
     if objection is None:
         abort(404)
-    authz.require("rating.manage", objection.publication.branch)
+    announced = outcomes.round_of_notice(objection.notice)
+    if announced is None and notice.publication_with_results(objection.notice_id) is None:
+        abort(404)                                  # another feature's 公示
+    authz.require("rating.manage", objection.notice.branch)
     form = AnswerForm()
     if not form.validate_on_submit():
         flash("请填写答复内容", "error")
     else:
-        error = notice.answer_objection(current_user, objection, form.answer.data.strip())
+        link = url_for(".round", round_id=announced.id, _anchor="outcomes") if announced else None
+        error = notice.answer_objection(current_user, objection, form.answer.data.strip(), link)
         flash(error or "已答复", "error" if error else "success")
-    return redirect(url_for(".publication", publication_id=objection.publication_id), code=303)
+    if announced is not None:
+        return redirect(url_for(".round", round_id=announced.id, _anchor="outcomes"), code=303)
+    return redirect(url_for(".publication", publication_id=objection.notice_id), code=303)

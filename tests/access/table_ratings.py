@@ -24,9 +24,27 @@ def populate(world):
     round_ = make_round(world.branch, year=year, quarter=1)
     publication = notice.publish(world.secretary, world.branch, year)
     objection = notice.lodge_objection(world.member, publication, "服务时长漏登了一次")
+    announced = _announced_round(world, year)
     world.extra.update(r_entry=entry.id, r_hours=hours.id, r_exemption=exemption.id,
-                       r_round=round_.id, r_publication=publication.id, r_objection=objection.id)
+                       r_round=round_.id, r_publication=publication.id, r_objection=objection.id,
+                       r_announced=announced.id)
     db.session.commit()
+
+
+def _announced_round(world, year):
+    """A closed round whose outcomes the committee published."""
+    from partyapp.ratings import evaluation, outcomes
+    from partyapp.ratings.scoring import branch_members
+
+    from ..factories_ratings import make_round
+
+    round_ = make_round(world.branch, year=year, quarter=2)
+    members = branch_members(world.branch)
+    for rater in (world.group_leader, world.recorder, world.villager_rep):
+        evaluation.cast_ballot(rater, round_, {p.id: "good" for p in members if p.id != rater.id})
+    evaluation.close_round(world.secretary, round_)
+    outcomes.publish(world.secretary, round_, {p.id: "good" for p in members}, set())
+    return round_
 
 
 def _branch(w):
@@ -76,6 +94,13 @@ ROUTES = {
     "ratings.object_to": Access(RATED, method="POST",
                                 params=lambda w: {"publication_id": w.extra["r_publication"]},
                                 data=lambda w: {"reason": "请核对出勤"}),
+    "ratings.publish_outcomes": Access(SECRETARY, method="POST",
+                                       params=lambda w: {"round_id": w.extra["r_announced"]},
+                                       data=lambda w: {"notice_days": "5"}),
+    "ratings.object_to_outcome": Access(RATERS | {"town_admin"}, method="POST",
+                                        params=lambda w: {"round_id": w.extra["r_announced"]},
+                                        data=lambda w: {"reason": "请核对"}),
+    "ratings.objection": Access(SECRETARY, params=lambda w: {"objection_id": w.extra["r_objection"]}),
     "ratings.answer": Access(SECRETARY, method="POST",
                              params=lambda w: {"objection_id": w.extra["r_objection"]},
                              data=lambda w: {"answer": "已核对，补登一次服务时长"}),
