@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "town.oversee": {Role.TOWN_ADMIN},
     "town.manage": {Role.TOWN_ADMIN},
     "calendar.manage": {Role.TOWN_ADMIN},
+    # 届期: the branch's officers see their own; the town registers and corrects it.
+    "term.view": _OFFICERS | {Role.TOWN_ADMIN},
+    "term.manage": {Role.TOWN_ADMIN},
 }
 
 

@@ -40,6 +40,8 @@ def configure(app, test_config=None):
         BALLOT_KEY_DIR=os.environ.get("BALLOT_KEY_DIR")
         or str(Path(app.instance_path) / "ballot_keys"),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        # Length of a village organisation's term (届期) in years, unless the town enters another.
+        TERM_YEARS=int(os.environ.get("TERM_YEARS", "5")),
         PASSWORD_HASH_METHOD="scrypt",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

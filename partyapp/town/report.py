@@ -33,6 +33,7 @@ def workbook(board: Dashboard) -> bytes:
     _commitments(book.create_sheet("承诺预警"), board)
     _stars(book.create_sheet("星级分布"), board)
     _attendance(book.create_sheet("出勤趋势"), board)
+    _terms(book.create_sheet("换届届期"), board)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -116,3 +117,14 @@ def _attendance(sheet, board) -> None:
     for trend in board.attendance_trends:
         sheet.append([trend.branch.name, *[f"{c.present}/{c.expected}" if c.expected else "—"
                                            for _, c in trend.cells]])
+
+
+def _terms(sheet, board) -> None:
+    _header(sheet, ["组织", "本届开始", "任期（年）", "届满", "情况"])
+    for row in board.terms:
+        term = row.term
+        sheet.append([row.org.name, term.started_on.isoformat() if term else "",
+                      term.years if term else "", term.ends_on.isoformat() if term else "",
+                      row.label])
+        if row.state in ("overdue", "none"):
+            sheet.cell(sheet.max_row, 5).fill = MISSING_FILL
