@@ -64,6 +64,10 @@ PERMISSIONS: dict[str, set[str]] = {
     # 届期: the branch's officers see their own; the town registers and corrects it.
     "term.view": _OFFICERS | {Role.TOWN_ADMIN},
     "term.manage": {Role.TOWN_ADMIN},
+    # 党费: the recorder (记录人) keeps the dues book and sees the bases; arrears (连续未交)
+    # only the secretary and the 组织委员 — never the whole branch, nor the town (counts only).
+    "dues.record": {Role.RECORDER},
+    "dues.arrears": {Role.SECRETARY, Role.ORGANIZER},
 }
 
 

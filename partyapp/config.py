@@ -42,6 +42,9 @@ def configure(app, test_config=None):
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         # Length of a village organisation's term (届期) in years, unless the town enters another.
         TERM_YEARS=int(os.environ.get("TERM_YEARS", "5")),
+        # 党费 of farmer and other members: a small fixed amount a month, in 元 (0.2–2 by default).
+        DUES_FIXED_MIN=os.environ.get("DUES_FIXED_MIN", "0.2"),
+        DUES_FIXED_MAX=os.environ.get("DUES_FIXED_MAX", "2"),
         PASSWORD_HASH_METHOD="scrypt",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -11,7 +11,7 @@ GRAPH = import_graph()
 FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
-            "meetings", "opinions", "disclosures", "ratings", "terms", "town")
+            "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "town")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -36,8 +36,9 @@ ALLOWED = {
     "disclosures": {"main", "meetings", "notify", "ballots"},
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
     "terms": {"main", "notify"},
+    "dues": {"main", "notify"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "terms",
-             "notify"},
+             "dues", "notify"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables.
 FRONT_DOORS = {"services", "models"}

@@ -34,6 +34,7 @@ def workbook(board: Dashboard) -> bytes:
     _stars(book.create_sheet("星级分布"), board)
     _attendance(book.create_sheet("出勤趋势"), board)
     _terms(book.create_sheet("换届届期"), board)
+    _dues(book.create_sheet("党费收缴"), board)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -128,3 +129,13 @@ def _terms(sheet, board) -> None:
                       row.label])
         if row.state in ("overdue", "none"):
             sheet.cell(sheet.max_row, 5).fill = MISSING_FILL
+
+
+def _dues(sheet, board) -> None:
+    sheet.append([f"{board.quarter.label} 党费收缴（只列人数和金额）"])
+    _header(sheet, ["支部", "有记录的党员", "应交（元）", "已交（元）", "交纳率%", "未交人月",
+                    "连续3个月以上未交（人）"])
+    for row in board.rows:
+        d = board.dues[row.branch.id]
+        sheet.append([row.branch.name, d.members, d.due_fen / 100, d.paid_fen / 100, d.paid_rate,
+                      d.unpaid_months, d.behind_3])

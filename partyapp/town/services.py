@@ -26,6 +26,7 @@ from ..meetings.services import Counts, active_kinds
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
+from ..dues.services import BranchSummary, town_summary
 from ..terms.services import TermRow, town_terms
 from ..opinions.services import (branch_secretary_id, escalated_opinions, monthly_on_time,
                                  village_reply_stats)
@@ -36,7 +37,7 @@ from .models import SupervisoryNote
 TREND_MONTHS = 6
 # The dashboard's tabs (?section=): key -> label. The print view and the workbook hold all.
 SECTIONS = {"overview": "总览", "meetings": "开会", "opinions": "意见", "commitments": "承诺",
-            "stars": "星级", "terms": "换届"}
+            "stars": "星级", "terms": "换届", "dues": "党费"}
 DEFAULT_SECTION = "overview"
 NOTE_MAX = 500
 
@@ -236,6 +237,12 @@ class Dashboard:
     @property
     def overdue_terms(self) -> list[TermRow]:
         return [row for row in self.terms if row.state in ("overdue", "none")]
+
+    @cached_property
+    def dues(self) -> dict[int, BranchSummary]:
+        """党费 per branch this quarter: due, paid, unpaid member-months, members 3+ months
+        behind (counts only, no names)."""
+        return town_summary(self.ids, self.quarter.first, self.quarter.last)
 
     @cached_property
     def attendance_trends(self) -> list[Trend]:
