@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
@@ -106,8 +106,8 @@ def standard_due(category: str, base_fen: int | None, fixed_fen: int | None) -> 
                 break
             lower = upper
         due = ((base_fen or 0) * permille + 500) // 1000
-        band = (f"{yuan(lower).split('.')[0]}元以上" if lower else "") + (
-            f"至{yuan(upper).split('.')[0]}元（含）" if upper else "")
+        band = (f"{lower // 100}元以上" if lower else "") + (
+            f"至{upper // 100}元（含）" if upper else "")
         base_word = "月工资收入" if category == DuesCategory.EMPLOYED else "月离退休费"
         return due, f"{label}：{base_word}{band or '不限'}按{permille / 10:g}%交纳"
     return fixed_fen or 0, f"{label}：每月固定{yuan(fixed_fen or 0)}元"
@@ -483,7 +483,7 @@ def town_summary(branch_ids, first: date, last: date) -> dict[int, BranchSummary
         entry = summary[branch_id]
         entry.members, entry.due_fen = members, due or 0
         entry.paid_fen, entry.unpaid_months = paid_fen or 0, unpaid or 0
-    at = min(last, clock.today())
+    at = min(last + timedelta(days=1), clock.today())    # the quarter's last month counts once over
     for branch_id, count in _behind_counts(ids, at).items():
         summary[branch_id].behind_3 = count
     return summary
