@@ -135,8 +135,10 @@ def enter_due(branch_id, record_id):
     except services.DuesError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        flash("已按核定金额记录", "success")
+        member = _member(branch, record.person_id)
+        profile = services.profile_of(member.id)
+        return _person_page(branch, member, profile, _profile_form(profile), None)
+    flash("已按核定金额记录", "success")
     return redirect(url_for("dues.person", branch_id=branch.id, person_id=record.person_id),
                     code=303)
 
@@ -160,6 +162,6 @@ def add_note(branch_id, person_id):
     except services.DuesError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    else:
-        flash(f"已记下{member.name}的情况", "success")
+        return arrears(branch.id)
+    flash(f"已记下{member.name}的情况", "success")
     return redirect(url_for("dues.arrears", branch_id=branch.id) + f"#p{member.id}", code=303)
