@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, set[str]] = {
     # only the secretary and the 组织委员 — never the whole branch, nor the town (counts only).
     "dues.record": {Role.RECORDER},
     "dues.arrears": {Role.SECRETARY, Role.ORGANIZER},
+    # Training counted per person: the branch's officers see and enter it; the town plans its
+    # own sessions (书记轮训, 党员集中培训) and checks their participants in.
+    "training.view": _OFFICERS | {Role.TOWN_ADMIN},
+    "training.record": _OFFICERS | {Role.TOWN_ADMIN},
+    "training.plan": {Role.TOWN_ADMIN},
 }
 
 

@@ -1,9 +1,10 @@
-"""换届 terms (届期 and their reminders), 党费 records (standards, monthly records, payments,
-talk reminders, the branch's notes)
+"""换届 terms (届期 and their reminders); 党费 records (standards, monthly records, payments,
+talk reminders, the branch's notes); training per person (the town's sessions and participants,
+external course records, year-end reminders) and the meeting kind 党员教育培训.
 
 Revision ID: 0017_terms_dues_training
 Revises: 0013_attendance_circles
-Create Date: 2026-12-03 13:43:50.048830
+Create Date: 2026-12-03 13:55:49.059234
 
 """
 from alembic import op
@@ -98,6 +99,54 @@ def upgrade():
     with op.batch_alter_table('org_term', schema=None) as batch_op:
         batch_op.create_index('ix_org_term_current', ['org_id', 'ended_on'], unique=False)
 
+    op.create_table('training_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('provider', sa.String(length=80), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('days', sa.Float(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('rotation', sa.Boolean(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['person.id'], name=op.f('fk_training_record_entered_by_id_person')),
+    sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_training_record_org_id_organization')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_training_record_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_record'))
+    )
+    with op.batch_alter_table('training_record', schema=None) as batch_op:
+        batch_op.create_index('ix_training_record_person_day', ['person_id', 'started_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_record_person_id'), ['person_id'], unique=False)
+
+    op.create_table('training_reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_training_reminder_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_reminder')),
+    sa.UniqueConstraint('person_id', 'year', name=op.f('uq_training_reminder_person_id_year'))
+    )
+    op.create_table('training_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('days', sa.Float(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('place', sa.String(length=120), nullable=False),
+    sa.Column('planned_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_training_session_org_id_organization')),
+    sa.ForeignKeyConstraint(['planned_by_id'], ['person.id'], name=op.f('fk_training_session_planned_by_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_session'))
+    )
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_session_org_id'), ['org_id'], unique=False)
+
     op.create_table('dues_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
@@ -128,16 +177,60 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_term_reminder')),
     sa.UniqueConstraint('term_id', 'stage', name=op.f('uq_term_reminder_term_id_stage'))
     )
+    op.create_table('training_participant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('checked_in_at', sa.DateTime(), nullable=True),
+    sa.Column('checked_in_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['checked_in_by_id'], ['person.id'], name=op.f('fk_training_participant_checked_in_by_id_person')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_training_participant_person_id_person')),
+    sa.ForeignKeyConstraint(['session_id'], ['training_session.id'], name=op.f('fk_training_participant_session_id_training_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_participant')),
+    sa.UniqueConstraint('session_id', 'person_id', name=op.f('uq_training_participant_session_id_person_id'))
+    )
+    with op.batch_alter_table('training_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_participant_person_id'), ['person_id'], unique=False)
+
     # ### end Alembic commands ###
+    # The meeting kind counted by the training feature (meetings' DEFAULT_KINDS), on a database
+    # whose kinds were seeded already; a fresh database gets it from ensure_default_kinds().
+    bind = op.get_bind()
+    kinds = bind.execute(sa.text("SELECT count(*), max(sort_order) FROM meeting_kind")).one()
+    exists = bind.execute(sa.text("SELECT count(*) FROM meeting_kind WHERE code = 'training'")
+                          ).scalar()
+    if kinds[0] and not exists:
+        bind.execute(sa.text(
+            "INSERT INTO meeting_kind (code, name, period, min_per_period, per_group, "
+            "includes_villager_reps, circle, sort_order, active) VALUES ('training', '党员教育培训', "
+            "NULL, 0, :no, :no, 'members', :order, :yes)"),
+            {"no": False, "yes": True, "order": (kinds[1] or 0) + 1})
 
 
 def downgrade():
+    # The 党员教育培训 kind stays when meetings of it exist (they are records); else it goes.
+    op.execute("DELETE FROM meeting_kind WHERE code = 'training' AND id NOT IN "
+               "(SELECT kind_id FROM meeting_kind_link)")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('training_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_participant_person_id'))
+
+    op.drop_table('training_participant')
     op.drop_table('term_reminder')
     with op.batch_alter_table('dues_record', schema=None) as batch_op:
         batch_op.drop_index('ix_dues_record_branch_month')
 
     op.drop_table('dues_record')
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_session_org_id'))
+
+    op.drop_table('training_session')
+    op.drop_table('training_reminder')
+    with op.batch_alter_table('training_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_record_person_id'))
+        batch_op.drop_index('ix_training_record_person_day')
+
+    op.drop_table('training_record')
     with op.batch_alter_table('org_term', schema=None) as batch_op:
         batch_op.drop_index('ix_org_term_current')
 

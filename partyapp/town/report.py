@@ -35,6 +35,7 @@ def workbook(board: Dashboard) -> bytes:
     _attendance(book.create_sheet("出勤趋势"), board)
     _terms(book.create_sheet("换届届期"), board)
     _dues(book.create_sheet("党费收缴"), board)
+    _training(book.create_sheet("教育培训"), board)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -139,3 +140,16 @@ def _dues(sheet, board) -> None:
         d = board.dues[row.branch.id]
         sheet.append([row.branch.name, d.members, d.due_fen / 100, d.paid_fen / 100, d.paid_rate,
                       d.unpaid_months, d.behind_3])
+
+
+def _training(sheet, board) -> None:
+    training = board.training
+    sheet.append([f"{training.year}年还没有轮训的支部书记（每年至少1次、不少于1天）"])
+    _header(sheet, ["支部", "书记", "已培训学时"])
+    for row in training.missing_rotation:
+        sheet.append([row.branch.name, row.person.name, row.tally.hours])
+    sheet.append([])
+    _header(sheet, ["支部", "党员", f"未满{training.target:g}学时"])
+    for row in board.rows:
+        sheet.append([row.branch.name, training.members.get(row.branch.id, 0),
+                      training.below_target.get(row.branch.id, 0)])

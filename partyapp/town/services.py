@@ -28,6 +28,7 @@ from ..notify.services import notify
 from ..opinions.models import Opinion, Status
 from ..dues.services import BranchSummary, town_summary
 from ..terms.services import TermRow, town_terms
+from ..training.services import TownTraining, town_training
 from ..opinions.services import (branch_secretary_id, escalated_opinions, monthly_on_time,
                                  village_reply_stats)
 from . import charts, score
@@ -37,7 +38,7 @@ from .models import SupervisoryNote
 TREND_MONTHS = 6
 # The dashboard's tabs (?section=): key -> label. The print view and the workbook hold all.
 SECTIONS = {"overview": "总览", "meetings": "开会", "opinions": "意见", "commitments": "承诺",
-            "stars": "星级", "terms": "换届", "dues": "党费"}
+            "stars": "星级", "terms": "换届", "dues": "党费", "training": "培训"}
 DEFAULT_SECTION = "overview"
 NOTE_MAX = 500
 
@@ -243,6 +244,11 @@ class Dashboard:
         """党费 per branch this quarter: due, paid, unpaid member-months, members 3+ months
         behind (counts only, no names)."""
         return town_summary(self.ids, self.quarter.first, self.quarter.last)
+
+    @cached_property
+    def training(self) -> TownTraining:
+        """The quarter's year: secretaries without 轮训, members below the yearly hours."""
+        return town_training(self.town, self.quarter.first.year)
 
     @cached_property
     def attendance_trends(self) -> list[Trend]:
