@@ -74,12 +74,10 @@ def test_bad_standards_get_a_chinese_message_and_write_nothing(client, login, wo
              ({"category": "employed", "base": "abc"}, "金额请写成数字"),
              ({"category": "employed", "base": "-5"}, "金额请写成数字"),
              ({"category": "employed", "base": "99999999"}, "交纳基数太大了"),
-             ({"category": "boss", "base": "1"}, "Not a valid choice")]
+             ({"category": "boss", "base": "1"}, "请从列表中选择")]
     for data, message in cases:
         response = _set_profile(client, login, world, world.member, **data)
         assert response.status_code == 200, data
-        if message.isascii():
-            continue
         assert message in response.get_data(as_text=True), data
     assert db.session.scalar(select(func.count(DuesProfile.id))) == 0
     assert db.session.scalar(select(func.count(DuesRecord.id))) == 0

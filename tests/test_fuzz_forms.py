@@ -71,6 +71,16 @@ FORMS = {
         "recorder", lambda w: f"/dues/branch/{w.branch.id}/records/{w.extra['dues_record']}/due",
         lambda w: {"due": "1.50"}, "audit_entry",
         page=lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}"),
+    "training session": FormCase(
+        "town_admin", lambda w: f"/training/town/{w.town.id}/sessions",
+        lambda w: {"kind": "course", "title": "党员冬训", "starts_on": _today(w), "days": "1",
+                   "hours": "8", "place": "镇党校"}, "training_session",
+        page=lambda w: f"/training/town/{w.town.id}"),
+    "training record": FormCase(
+        "secretary", lambda w: f"/training/branch/{w.branch.id}/records",
+        lambda w: {"person_id": str(w.member.id), "title": "网络党校专题", "provider": "县委党校",
+                   "started_on": _today(w), "days": "1", "hours": "4", "rotation": ""},
+        "training_record", page=lambda w: f"/training/branch/{w.branch.id}"),
     "dues note": FormCase(
         "secretary", lambda w: f"/dues/branch/{w.branch.id}/arrears/{w.member.id}/note",
         lambda w: {"kind": "reason", "text": "外出务工，已电话联系"}, "dues_note",

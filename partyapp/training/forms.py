@@ -1,16 +1,16 @@
 """Forms of the training feature; the services check the ranges."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from ..fields import ChineseDateField, ChineseFloat
+from ..fields import ChineseDateField, ChineseFloat, ChineseSelect
 from .models import TrainingKind
 from .services import PLACE_MAX, PROVIDER_MAX, TITLE_MAX
 
 
 class SessionForm(FlaskForm):
-    kind = SelectField("培训类别", choices=[SelectChoice(k, v)
+    kind = ChineseSelect("培训类别", choices=[SelectChoice(k, v)
                                          for k, v in TrainingKind.LABELS.items()])
     title = StringField("培训名称", validators=[InputRequired("请填写培训名称"),
                                                Length(max=TITLE_MAX, message=f"最多{TITLE_MAX}个字")])
@@ -21,7 +21,7 @@ class SessionForm(FlaskForm):
 
 
 class RecordForm(FlaskForm):
-    person_id = SelectField("党员", choices=[], coerce=str)
+    person_id = ChineseSelect("党员", choices=[], coerce=str)
     title = StringField("培训名称", validators=[InputRequired("请填写培训名称"),
                                                Length(max=TITLE_MAX, message=f"最多{TITLE_MAX}个字")])
     provider = StringField("举办单位", validators=[
