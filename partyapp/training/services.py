@@ -86,15 +86,17 @@ def tallies(person_ids, year: int) -> dict[int, Tally]:
             .where(TrainingRecord.person_id.in_(ids),
                    TrainingRecord.started_on.between(first, last))):
         found[pid].add(day, title, hours, days if rotation else 0.0)
+    # The year's 党员教育培训 meetings first (a few), then their check-ins (by the meeting index).
+    trainings = (select(Meeting.id)
+                 .join(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
+                 .join(MeetingKind, MeetingKind.id == meeting_kind_link.c.kind_id)
+                 .where(MeetingKind.code == MEETING_KIND, Meeting.status == MeetingStatus.CLOSED,
+                        Meeting.starts_at >= clock.local_datetime(first),
+                        Meeting.starts_at < clock.local_datetime(date(year + 1, 1, 1))))
     for pid, topic, starts, ends in db.session.execute(
             select(CheckIn.person_id, Meeting.topic, Meeting.starts_at, Meeting.ends_at)
             .join(Meeting, Meeting.id == CheckIn.meeting_id)
-            .join(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
-            .join(MeetingKind, MeetingKind.id == meeting_kind_link.c.kind_id)
-            .where(CheckIn.person_id.in_(ids), MeetingKind.code == MEETING_KIND,
-                   Meeting.status == MeetingStatus.CLOSED,
-                   Meeting.starts_at >= clock.local_datetime(first),
-                   Meeting.starts_at < clock.local_datetime(date(year + 1, 1, 1)))):
+            .where(CheckIn.meeting_id.in_(trainings), CheckIn.person_id.in_(ids))):
         found[pid].add(clock.local_date(starts), topic, meeting_hours(starts, ends))
     return found
 
@@ -109,41 +111,41 @@ def _current(today: date):
     return (Membership.ended_on.is_(None)) | (Membership.ended_on > today)
 
 
-def town_people(town: Organization, role: str) -> list[tuple[Person, Organization]]:
+@dataclass(frozen=True)
+class Named:
+    """A person as the town's lists show them: id and name only (thousands of rows)."""
+
+    id: int
+    name: str
+
+
+def town_people(town: Organization, role: str) -> list[tuple[Named, Organization]]:
     """(person, their branch) for everyone holding `role` in the town's branches and groups;
-    a group's member belongs to its branch (one query, the branch joined)."""
+    a group's member belongs to its branch. Two queries, plain columns for the people."""
+    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.path.startswith(town.path), Organization.active,
+        Organization.kind.in_((OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.GROUP))))}
     rows = db.session.execute(
-        select(Person, Organization).join(Membership, Membership.person_id == Person.id)
+        select(Person.id, Person.name, Membership.org_id)
+        .join(Membership, Membership.person_id == Person.id)
         .join(Organization, Organization.id == Membership.org_id)
         .where(Organization.path.startswith(town.path), Organization.active,
-               Organization.kind.in_((OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.GROUP)),
                Membership.role == role, _current(clock.today()), Person.active.is_(True),
                Person.party_status.is_not(None))
         .order_by(Organization.path, Person.name_pinyin, Person.id)).all()
-    by_branch = {o.id: o for _, o in rows if o.kind != OrgKind.GROUP}
-    parents = _parents([o for _, o in rows if o.kind == OrgKind.GROUP and o.parent_id
-                        not in by_branch])
     seen, result = set(), []
-    for person, org in rows:
-        branch = org if org.kind != OrgKind.GROUP else by_branch.get(org.parent_id) or parents.get(
-            org.parent_id)
-        if person.id not in seen and branch is not None:
-            seen.add(person.id)
-            result.append((person, branch))
+    for person_id, name, org_id in rows:
+        org = orgs.get(org_id)
+        branch = orgs.get(org.parent_id) if org is not None and org.kind == OrgKind.GROUP else org
+        if person_id not in seen and branch is not None:
+            seen.add(person_id)
+            result.append((Named(person_id, name), branch))
     return result
-
-
-def _parents(groups) -> dict[int, Organization]:
-    ids = {g.parent_id for g in groups}
-    if not ids:
-        return {}
-    return {o.id: o for o in db.session.scalars(select(Organization).where(
-        Organization.id.in_(ids)))}
 
 
 @dataclass
 class PersonRow:
-    person: Person
+    person: Person | Named
     branch: Organization
     tally: Tally
     secretary: bool = False
