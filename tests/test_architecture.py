@@ -227,3 +227,46 @@ def _commit_calls(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
                   and isinstance(node.func, ast.Attribute) and node.func.attr == "commit")
+
+
+MEETINGS_ROOMS = ("planning", "attendance", "door", "leave", "exemptions", "ledger", "compliance")
+
+
+def test_meetings_rules_live_in_section_rooms_behind_services():
+    """meetings/ is split along its sections; services.py offers every public rule of its rooms
+    (the one front door) and the views are one module per section on the one blueprint."""
+    import importlib
+
+    from partyapp.meetings import services, views
+
+    missing = []
+    for room in MEETINGS_ROOMS:
+        path = ROOT / "partyapp" / "meetings" / f"{room}.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        public = [node.name for node in tree.body if isinstance(
+            node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")]
+        module = importlib.import_module(f"partyapp.meetings.{room}")
+        missing += [f"{room}.{name}" for name in public
+                    if getattr(services, name, None) is not getattr(module, name)]
+    assert not missing, f"not offered by meetings.services: {missing}"
+    rooms = {path.stem for path in (ROOT / "partyapp" / "meetings").glob("views_*.py")}
+    assert {"views_planning", "views_leave", "views_checkin", "views_door",
+            "views_ledger"} <= rooms
+    assert {m.__name__.rsplit(".", 1)[-1] for m in vars(views).values()
+            if getattr(m, "__name__", "").startswith("partyapp.meetings.views_")} >= rooms - {
+                "views_common"}
+    for name in ("services", "views"):
+        lines = (ROOT / "partyapp" / "meetings" / f"{name}.py").read_text().count("\n")
+        assert lines < 200, f"meetings/{name}.py has {lines} lines: rules go in the rooms"
+
+
+def test_the_objections_of_a_notice_are_listed_by_one_partial():
+    """Both ratings pages that show a 公示's objections include one partial, which alone holds
+    the answer form."""
+    folder = ROOT / "templates" / "ratings"
+    for page in ("round.html", "publication.html"):
+        text = (folder / page).read_text(encoding="utf-8")
+        assert '{% include "ratings/_objections.html" %}' in text, page
+    answering = sorted(path.name for path in folder.glob("*.html")
+                       if "ratings.answer" in path.read_text(encoding="utf-8"))
+    assert answering == ["_objections.html"], answering

@@ -21,13 +21,14 @@ def active_code(person_id: int) -> MemberCode | None:
 
 
 def issue_code(actor, person_id: int) -> MemberCode:
-    """Revoke the current code (if any) and issue a new one (caller commits)."""
+    """Revoke the current code (if any) and issue a new one (commits)."""
     db.session.execute(update(MemberCode).where(MemberCode.person_id == person_id,
                                                 MemberCode.revoked_at.is_(None))
                        .values(revoked_at=clock.now()))
     code = MemberCode(person_id=person_id, code=secrets.token_hex(8).upper())
     db.session.add(code)
     audit.record(actor, "member_code.issue", "person", person_id)
+    db.session.commit()
     return code
 
 

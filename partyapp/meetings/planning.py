@@ -180,7 +180,7 @@ def _names(person_ids) -> str:
 
 
 def plan_meeting(actor, plan: MeetingPlan) -> Meeting:
-    """计划报备: file a meeting with its list (caller commits). The kinds' circle is 应到 (less
+    """计划报备: file a meeting with its list (commits). The kinds' circle is 应到 (less
     anyone under a standing exemption that day); people the planner adds beyond it, and a host
     or recorder from outside it, are 列席. A meeting filed after it ended is a 补记."""
     branch = branch_of(plan.org)
@@ -207,6 +207,7 @@ def plan_meeting(actor, plan: MeetingPlan) -> Meeting:
                  topic=plan.topic, attendees=len(parts),
                  expected=sum(1 for part in parts.values() if part == AttendeePart.EXPECTED),
                  backfilled=meeting.backfilled)
+    db.session.commit()
     return meeting
 
 
@@ -445,6 +446,17 @@ def branch_meetings(branch: Organization, limit: int = 30) -> list[Meeting]:
 
 
 # ---- kinds and frequencies (town admin) ---------------------------------------------------------
+def all_kinds() -> list[MeetingKind]:
+    """Every kind, active or not, for the town admin's page (seeding the defaults, and
+    committing them, on a database made by create_all())."""
+    found = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    if not found:
+        ensure_default_kinds()
+        db.session.commit()
+        found = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    return found
+
+
 def update_kind(actor, kind: MeetingKind, period: str | None, min_per_period: int,
                 active: bool, circle: str | None = None) -> None:
     """The town admin edits a kind's required frequency and its 应到 circle (audited). A new

@@ -48,9 +48,9 @@ from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,
                      LeaveStatus, MakeUpStudy, Meeting, MeetingAttendee, MeetingKind,
                      MeetingPhoto, MeetingStatus, MemberCode)
 from .planning import (MAKE_UP_DAYS, MeetingPlan, active_kinds, active_role_filter,  # noqa: F401
-                       add_photo, amend_minutes, attendee_ids, branch_meetings, branch_of,
-                       branch_party_members, branch_people, cancel_meeting, close_meeting,
-                       close_problems, default_attendee_ids, ensure_default_kinds,
+                       add_photo, all_kinds, amend_minutes, attendee_ids, branch_meetings,
+                       branch_of, branch_party_members, branch_people, cancel_meeting,
+                       close_meeting, close_problems, default_attendee_ids, ensure_default_kinds,
                        finish_make_up, kind_by_code, meeting_photos, move_meeting, move_problem,
                        my_history, my_make_ups, my_upcoming, my_year_counts, notice_text,
                        photo_meeting, photo_problem, plan_day_bounds, plan_day_problem,

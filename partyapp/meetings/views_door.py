@@ -99,6 +99,5 @@ def reissue_code(person_id):
     branch = home_branch(person)
     require("roster.manage", branch)
     services.issue_code(current_user, person.id)
-    db.session.commit()
     flash(f"已为{person.name}换发新签到码，旧码作废。", "success")
     return redirect(url_for("meetings.code_sheet", branch_id=branch.id), code=303)

@@ -107,9 +107,7 @@ def _file_plan(form: PlanForm, orgs: list[Organization]):
     problems = services.plan_problems(current_user, meeting_plan)
     if problems:
         return problems
-    meeting = services.plan_meeting(current_user, meeting_plan)
-    db.session.commit()
-    return meeting
+    return services.plan_meeting(current_user, meeting_plan)
 
 
 @bp.post("/<int:meeting_id>/publish")
@@ -241,11 +239,7 @@ def _require_town_admin() -> None:
 @bp.get("/kinds")
 def kinds():
     _require_town_admin()
-    all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
-    if not all_kinds:
-        services.ensure_default_kinds()
-        db.session.commit()
-        all_kinds = list(db.session.scalars(select(MeetingKind).order_by(MeetingKind.sort_order)))
+    all_kinds = services.all_kinds()
     forms = {k.id: KindForm(prefix=f"k{k.id}", data={
         "period": k.period or "", "min_per_period": k.min_per_period,
         "active": "1" if k.active else "0", "circle": k.circle}) for k in all_kinds}
