@@ -509,14 +509,20 @@ def todo_items(person) -> list:
 
     branches = [o for o in orgs_where(person, "dues.arrears")
                 if o.kind in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)]
-    items = []
-    for branch in branches:
-        rows = [r for r in arrears(branch) if r.stage and not r.notes]
-        if rows:
-            items.append(TodoItem(f"党费：{len(rows)}名党员连续3个月以上未交",
-                                  f"/dues/branch/{branch.id}/arrears",
-                                  "请找他们谈心谈话，并记下原因或支部决定"))
-    return items
+    if not branches:
+        return []
+    behind = {pid: run for pid, run in streaks([b.id for b in branches]).items()
+              if run.length >= STAGES[0]}
+    if not behind:
+        return []
+    talked = set(db.session.scalars(select(DuesNote.person_id).where(
+        DuesNote.person_id.in_(behind), DuesNote.branch_id.in_([b.id for b in branches]))))
+    waiting = [pid for pid in behind if pid not in talked]
+    if not waiting:
+        return []
+    branch = branches[0]
+    return [TodoItem(f"党费：{len(waiting)}名党员连续3个月以上未交",
+                     f"/dues/branch/{branch.id}/arrears", "请找他们谈心谈话，并记下原因或支部决定")]
 
 
 def me_section(person):
