@@ -44,7 +44,7 @@ class Budget:
 
 
 ACCOUNT = Budget("account", 3600, 5, 300)
-ADDRESS = Budget("address", 900, 240, 10)     # 80 members × 3 mistakes in a quarter hour
+ADDRESS = Budget("address", 900, 320, 10)     # 80 members × 4 mistakes in a quarter hour
 SITE = Budget("site", 900, 2000, 5)
 BUDGETS = (ACCOUNT, ADDRESS, SITE)
 
