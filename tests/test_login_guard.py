@@ -22,7 +22,7 @@ from partyapp.auth.services import create_invitation
 from partyapp.extensions import db
 from partyapp.meetings.checkin import make_token
 from partyapp.meetings.models import CheckIn
-from partyapp.models import AuditEntry, Invitation, LoginFailure, LoginSession, Person
+from partyapp.models import AuditEntry, Invitation, LoginFailure, LoginSession
 
 from .factories import PASSWORD, make_person
 from .factories_meetings import make_meeting
