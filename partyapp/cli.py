@@ -96,6 +96,10 @@ def create_admin_command(name, phone, town, password):
     password = password or getpass.getpass("密码: ")
     if len(password) < 8:
         raise click.ClickException("密码至少8位")
+    from .auth.services import password_problem
+
+    if password_problem(password, phone):
+        raise click.ClickException(password_problem(password, phone))
     org = db.session.scalar(select(Organization).where(
         Organization.name == town, Organization.kind == OrgKind.TOWN))
     org = org or add_org(None, OrgKind.TOWN, town)

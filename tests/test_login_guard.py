@@ -380,3 +380,13 @@ def test_with_redis_the_counters_live_in_redis_and_hold_the_same(app, world, fro
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
     assert len(list(connection.scan_iter(prefix + "account:*"))) == 1
     assert post_login(browser(app), world.secretary.phone, PASSWORD).status_code == 303
+
+
+def test_create_admin_refuses_a_common_password(app_ctx):
+    runner = app_ctx.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--name", "甲", "--phone", "13900000009",
+                                 "--town", "青山镇党委", "--password", "12345678"])
+    assert result.exit_code != 0 and "太常见" in result.output
+    result = runner.invoke(args=["create-admin", "--name", "甲", "--phone", "13900000009",
+                                 "--town", "青山镇党委", "--password", "13900000009"])
+    assert result.exit_code != 0 and "手机号" in result.output
