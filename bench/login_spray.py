@@ -179,7 +179,9 @@ def run(base: str, data: dict) -> dict:
     path = "/auth/link/" + link.rsplit("/auth/link/", 1)[1]
     linked = new_phone.post(base + path, data={"csrf_token": _csrf(new_phone, base, path)},
                             allow_redirects=False, timeout=60)
-    reused = client("127.0.0.9").post(base + path, allow_redirects=False, timeout=60)
+    second = client("127.0.0.9")
+    reused = second.post(base + path, data={"csrf_token": _csrf(second, base)},
+                         allow_redirects=False, timeout=60)
     attacked = {
         "attacker_tries": len(attack),
         "attacker_refused_429": sum(r.status_code == 429 for r in attack),

@@ -390,3 +390,24 @@ def test_create_admin_refuses_a_common_password(app_ctx):
     result = runner.invoke(args=["create-admin", "--name", "甲", "--phone", "13900000009",
                                  "--town", "青山镇党委", "--password", "13900000009"])
     assert result.exit_code != 0 and "手机号" in result.output
+
+
+def test_the_clock_sweeps_expired_log_ins_counters_and_pending_scans(app, world, frozen):
+    from partyapp.auth.jobs import JOBS as AUTH_JOBS
+    from partyapp.meetings.jobs import JOBS as MEETING_JOBS
+    from partyapp.meetings.models import PendingScan
+
+    frozen(NOW - timedelta(days=200))
+    old_key = auth_services.start_login(world.member)
+    post_login(browser(app), world.member.phone, "guess")
+    meeting = make_meeting(world.branch, starts_at=clock.now(), minutes=90)
+    browser(app).get(f"/meetings/{meeting.id}/c/{make_token(meeting.id)}")
+    frozen(NOW)
+    new_key = auth_services.start_login(world.member)
+    for job in AUTH_JOBS + [j for j in MEETING_JOBS if j.id == "meetings-sweep-pending-scans"]:
+        job.func()
+    hashes = set(db.session.scalars(select(LoginSession.token_hash)))
+    assert hashes == {auth_services.login_token_hash(new_key.rsplit(":", 1)[1])}
+    assert old_key != new_key
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PendingScan)) == 0

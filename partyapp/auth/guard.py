@@ -85,6 +85,13 @@ def record_failure(phone: str | None, address: str | None) -> None:
     _backend().add([(b.kind, keys[b], _window(b, now), b.window_seconds) for b in BUDGETS], now)
 
 
+def sweep(now: datetime) -> None:
+    """Counters of windows that have ended (the table backend; Redis keys expire)."""
+    for budget in BUDGETS:
+        db.session.execute(LoginFailure.__table__.delete().where(
+            LoginFailure.kind == budget.kind, LoginFailure.window < _window(budget, now)))
+
+
 def _backend():
     url = current_app.config.get("LOGIN_GUARD_REDIS_URL")
     return RedisCounters(url) if url else TableCounters()

@@ -194,3 +194,13 @@ def use_login_link(invitation: Invitation) -> Person | None:
                  issued_by=invitation.created_by_id)
     db.session.commit()
     return invitation.person
+
+
+def sweep_logins() -> None:
+    """Hourly: log-ins older than the remember cookie (it has expired, so nothing can present
+    them) and failure counters of past windows go."""
+    now = clock.now()
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"] + timedelta(days=1)
+    db.session.execute(delete(LoginSession).where(LoginSession.created_at < now - lifetime))
+    guard.sweep(now)
+    db.session.commit()

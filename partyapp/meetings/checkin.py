@@ -256,6 +256,13 @@ def take_pending_scan(token: str | None, meeting_id: int, person_id: int) -> str
     return "scan_too_old" if stale else "invalid"
 
 
+def sweep_pending_scans() -> None:
+    """Hourly: pending scans a day old go (used or not; nothing can use them any more)."""
+    db.session.execute(PendingScan.__table__.delete().where(
+        PendingScan.scanned_at < clock.now() - timedelta(days=1)))
+    db.session.commit()
+
+
 def _pending_hash(token: str) -> str:
     return hashlib.sha256(("pending-scan:" + token).encode()).hexdigest()
 
