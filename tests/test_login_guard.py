@@ -264,6 +264,17 @@ def test_each_log_in_has_its_own_remember_token_and_ends_alone(app, world):
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 1
 
 
+def test_logging_in_over_a_log_in_ends_the_first_one(app, world):
+    shared = browser(app)                    # a family phone: one member, then another
+    post_login(shared, world.member.phone, PASSWORD)
+    first = shared.get_cookie("session").value
+    assert post_login(shared, world.secretary.phone, PASSWORD).status_code == 303
+    replay = browser(app)
+    replay.set_cookie("session", first)
+    assert replay.get("/me").status_code == 302
+    assert world.secretary.name in text(shared.get("/me"))
+
+
 def test_log_out_of_every_device_ends_every_log_in(app, world):
     phones = [browser(app) for _ in range(3)]
     for phone in phones:

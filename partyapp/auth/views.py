@@ -143,4 +143,5 @@ def _fresh_session_on_login_page():
     """Session fixation: a log-in always starts from a new session id (Flask sessions are
     signed cookies, and every log-in gets a new LoginSession token)."""
     if request.endpoint == "auth.login" and request.method == "POST" and current_user.is_authenticated:
+        services.end_login(current_user)
         logout_user()
