@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import audit
 from ..extensions import db
+from ..xlsx import append_row
 from ..models import Organization, PartyStatus, Role
 from . import services
 from .services import PersonData
@@ -66,11 +67,11 @@ def template_workbook(branch: Organization) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "花名册"
-    sheet.append(HEADERS)
+    append_row(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     groups = services.branch_groups(branch)
-    sheet.append([EXAMPLE_NAME, "13800138000", "正式党员", "2001-07-01",
+    append_row(sheet, [EXAMPLE_NAME, "13800138000", "正式党员", "2001-07-01",
                   groups[0].name if groups else "", "党小组长", ""])
     for column, width in zip("ABCDEFG", (14, 16, 22, 14, 14, 40, 16)):
         sheet.column_dimensions[column].width = width
