@@ -17,7 +17,7 @@ from .. import audit, clock
 from ..authz import can, orgs_where
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person, Role
-from ..notify.services import notify, send_to_branch_group
+from ..notify.services import notify, queue_for_branch_group
 from . import circles, exemptions
 # Standing exemptions live in their own section module; this is their front door.
 from .exemptions import branch_exemptions, end_exemption, exemption_problem  # noqa: F401
@@ -247,7 +247,7 @@ def notice_text(meeting: Meeting) -> str:
 def _tell_attendees(meeting: Meeting, title: str, body: str) -> None:
     link = f"/meetings/{meeting.id}"   # plain path: jobs run outside a request
     notify(attendee_ids(meeting.id), title, body, link, kind="meeting")
-    send_to_branch_group(meeting.org, f"{title}\n{body}")
+    queue_for_branch_group(meeting.org, f"{title}\n{body}")   # sent by the clock, never here
 
 
 def publish_meeting(actor, meeting: Meeting) -> None:

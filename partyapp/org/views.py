@@ -177,20 +177,21 @@ def robot(branch_id):
             flash("已保存群机器人地址" if branch.wecom_webhook else "已停用群机器人", "success")
             return redirect(url_for("org.robot", branch_id=branch.id), code=303)
         form.webhook.errors.append(problem)
+    from ..notify.services import recent_messages
+
     return render_template("org/robot.html", branch=branch, form=form,
-                           masked=services.masked_webhook(branch.wecom_webhook))
+                           masked=services.masked_webhook(branch.wecom_webhook),
+                           recent=recent_messages(branch.id))
 
 
 @bp.post("/<int:branch_id>/robot/test")
 def robot_test(branch_id):
-    from ..notify.services import send_to_branch_group
+    from ..notify.services import queue_test_message
 
     branch = _branch_or_404(branch_id, "roster.manage")
     if not branch.wecom_webhook:
         flash("还没有设置群机器人地址", "error")
-    elif send_to_branch_group(branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。"):
-        flash("测试消息已发到群里，请在企业微信群里查看", "success")
     else:
-        flash("发送失败：请检查地址是否正确、机器人是否还在群里", "error")
-    db.session.commit()   # the delivery record
+        queue_test_message(branch)
+        flash("测试消息已排队，一分钟内发到群里；发送结果见本页“最近发出的群消息”", "success")
     return redirect(url_for("org.robot", branch_id=branch.id), code=303)
