@@ -165,3 +165,25 @@ def test_publishing_a_group_meeting_posts_the_notice_to_the_branch_group(app_ctx
     services.deliver_outbox()
     assert len(received) == 1 and received[0]["path"].endswith("key=good-jia1")
     assert "学习新修订的村规民约" in received[0]["body"]["text"]["content"]
+
+
+def test_the_secretary_sees_a_message_that_did_not_go_out(app, client, login, world):
+    """A robot that stopped working: after the last try the branch secretary's 我的 page says
+    which message did not reach the group; another branch's secretary sees nothing of it."""
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 1
+    try:
+        world.branch.wecom_webhook = "http://127.0.0.1:1/cgi-bin/webhook/send?key=dead"
+        _queue(world.branch, "会议通知：学习村规民约\n时间：11月26日")
+        assert services.deliver_outbox()["failed"] == 1
+    finally:
+        app.config.pop("OUTBOX_MAX_ATTEMPTS")
+    login(world.secretary)
+    page = client.get("/me").get_data(as_text=True)
+    assert "群消息没有发出（1条）" in page and "会议通知：学习村规民约" in page
+    assert "请检查群机器人" in page
+    robot = client.get(f"/org/{world.branch.id}/robot").get_data(as_text=True)
+    assert "没有发出（试了1次）" in robot
+    login(world.other_branch_secretary)
+    assert "群消息没有发出" not in client.get("/me").get_data(as_text=True)
+    login(world.member)
+    assert "群消息没有发出" not in client.get("/me").get_data(as_text=True)
