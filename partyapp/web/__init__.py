@@ -3,6 +3,8 @@ NUL filter, client id cookie), errors (the Chinese error pages), assets (static 
 template filters below. The log-in loader lives in auth/, the layout context in main/."""
 from __future__ import annotations
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from .. import clock
 from .assets import configure_assets
 from .errors import ERROR_MESSAGES, configure_errors  # noqa: F401
@@ -11,6 +13,9 @@ from .security import configure_security
 
 
 def configure_web(app):
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:   # the client address and scheme as the declared proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_security(app)
     configure_errors(app)
     configure_filters(app)

@@ -1,5 +1,5 @@
 """Error pages: every error answers with the Chinese page (error.html), also to htmx."""
-from flask import render_template
+from flask import make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
@@ -19,8 +19,15 @@ ERROR_MESSAGES = {
 def configure_errors(app):
     def render_error(code: int, message: str | None = None):
         title, text = ERROR_MESSAGES[code]
-        return render_template("error.html", code=code, title=title,
-                               message=message or text), code
+        response = make_response(render_template("error.html", code=code, title=title,
+                                                 message=message or text), code)
+        if request.headers.get("HX-Request"):
+            # htmx would leave the page as it was (a tap that does nothing): show the
+            # message in place of the page, without pushing the failed URL into history.
+            response.headers["HX-Retarget"] = "body"
+            response.headers["HX-Reswap"] = "innerHTML"
+            response.headers["HX-Push-Url"] = "false"
+        return response
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
