@@ -1,8 +1,9 @@
 """Error pages: every error answers with the Chinese page (error.html), also to htmx."""
 from flask import make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
-from ..extensions import db
+from ..extensions import db, is_busy_error
 
 
 ERROR_MESSAGES = {
@@ -13,6 +14,7 @@ ERROR_MESSAGES = {
     413: ("文件太大", "上传的文件太大，请换一张较小的照片。"),
     429: ("操作太频繁", "操作太频繁，请稍等几分钟再试。"),
     500: ("系统出错了", "系统暂时出错，我们已记录下来。请稍后再试。"),
+    503: ("系统正忙", "系统正忙，刚才的操作没有保存，请稍等几秒再试一次。"),
 }
 
 
@@ -39,4 +41,18 @@ def configure_errors(app):
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
+        original = getattr(exc, "original_exception", None)
+        if original is not None and is_busy_error(original):
+            return busy(original)
         return render_error(500)
+
+    @app.errorhandler(OperationalError)
+    def busy(exc):
+        """The database could not take a write in time (SQLite's lock held past the busy
+        timeout): nothing was saved; say so, and when to try again, instead of a 500."""
+        db.session.rollback()
+        if not is_busy_error(exc):
+            raise exc
+        response = render_error(503)
+        response.headers["Retry-After"] = "3"
+        return response
