@@ -5,7 +5,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_login import current_user, login_required
 
 from .. import authz
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization
 from . import people
 from . import commitments as commitment_service
@@ -111,6 +111,7 @@ def commitment(commitment_id):
 
 
 @bp.post("/c/<int:commitment_id>/progress")
+@limiter.limit("20 per 10 minutes")   # per account: every upload route has its limit
 def add_progress(commitment_id):
     commitment = _get_or_404(Commitment, commitment_id)
     branch = db.session.get(Organization, commitment.branch_id)

@@ -492,6 +492,7 @@ def close(meeting_id):
 
 
 @bp.post("/<int:meeting_id>/photos")
+@limiter.limit("20 per 10 minutes")   # per account: a recorder adds a few photos per meeting
 def upload_photo(meeting_id):
     meeting = _meeting(meeting_id)
     _require_run(meeting)

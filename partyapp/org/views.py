@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user
 
 from .. import authz
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization
 from . import importer, services
 from .forms import ImportForm, PersonForm, RobotForm
@@ -119,6 +119,7 @@ def import_form(branch_id):
 
 
 @bp.post("/<int:branch_id>/import")
+@limiter.limit("10 per 10 minutes")   # per account
 def import_roster(branch_id):
     branch = _branch_or_404(branch_id, "roster.manage")
     form = ImportForm()
