@@ -92,3 +92,45 @@ def test_a_plan_dated_0001_01_01_is_a_form_error(client, login, world):
             "host_id": world.secretary.id, "recorder_id": world.recorder.id,
             "checkin_opens_minutes": "30", "late_after_minutes": "10"})
         assert response.status_code in (200, 400), (day, response.status_code)
+
+
+def test_every_route_with_real_ids_and_odd_query_or_text(app, client, login, world):
+    """Each route of the access tables with the ids it is meant for, as a persona allowed on
+    it: `?page=²`, `?person=²` and friends in the query, and `²` for each text segment (a
+    check-in token, a slug, a photo name)."""
+    from flask import url_for
+
+    from .access.rules import ANON
+    from .access.test_routes import TABLES, all_routes
+
+    for table in TABLES:
+        getattr(table, "populate", lambda w: None)(world)
+    wrong = []
+    for endpoint, access in sorted(all_routes().items()):
+        people = sorted(p for p in access.allow if p != ANON)
+        if people:
+            login(getattr(world, people[0]))
+        else:
+            with client.session_transaction() as session:
+                session.clear()
+        params = access.params(world)
+        variants = [params] + [{**params, name: "²"} for name, value in params.items()
+                               if isinstance(value, str)]
+        for values in variants:
+            with app.test_request_context():
+                url = url_for(endpoint, **values)
+            data = {**(access.data(world) or {}), "page": "²", "person": "²"}
+            try:
+                response = client.open(url + ODD_QUERY, method=access.method, data=data)
+            except Exception as exc:
+                wrong.append(f"{access.method} {url} ({endpoint}): {type(exc).__name__}: {exc}"[:300])
+                db.session.rollback()
+                continue
+            body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+            response.close()
+            if response.status_code >= 500 or (400 <= response.status_code < 500
+                                               and not CHINESE.search(body)):
+                wrong.append(f"{access.method} {url} ({endpoint}): {response.status_code}")
+        if endpoint == "auth.logout":
+            continue
+    assert not wrong, f"{len(wrong)} odd requests went wrong:\n" + "\n".join(wrong[:60])

@@ -30,7 +30,7 @@ def configure_login(app) -> None:
     @login_manager.user_loader
     def load_person(session_id: str):
         person_id, _, version = session_id.partition(":")
-        if not person_id.isdigit():
+        if not (person_id.isascii() and person_id.isdigit()):
             return None
         person = person_by_id(int(person_id))
         if person is None or str(person.session_version) != version or not person.active:

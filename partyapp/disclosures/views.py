@@ -222,7 +222,7 @@ def record_step(decision_id):
     form = StepForm()
     _meeting_choices(form, decision.branch_id)
     position = request.form.get("position", "")
-    if form.validate_on_submit() and position.isdigit():
+    if form.validate_on_submit() and (position.isascii() and position.isdigit()):
         data = decision_service.StepInput(**{name: form[name].data for name in (
             "held_on", "expected", "present", "votes_for", "votes_against",
             "votes_abstain")}, meeting_id=form.meeting_id.data or None, public_text=form.public_text.data or "",
@@ -282,7 +282,7 @@ def vote(round_id):
     authz.require("review.vote", branch)
     form = PlainForm()
     ratings = {int(key[7:]): value for key, value in request.form.items()
-               if key.startswith("rating-") and key[7:].isdigit() and len(key) < 20}
+               if key.startswith("rating-") and key.isascii() and key[7:].isdigit() and len(key) < 20}
     if form.validate_on_submit():
         try:
             review_service.cast_votes(current_user, review, ratings)

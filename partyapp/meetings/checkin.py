@@ -60,7 +60,7 @@ def make_token(meeting_id: int, slot: int | None = None) -> str:
 def token_problem(meeting_id: int, token: str) -> str | None:
     """None when the token is good now, else the reason key ("expired" or "invalid")."""
     slot_text, _, signature = (token or "")[:64].partition("-")
-    if not slot_text.isdigit() or not hmac.compare_digest(
+    if not (slot_text.isascii() and slot_text.isdigit()) or not hmac.compare_digest(
             signature.encode(), _signature(meeting_id, int(slot_text)).encode()):
         return "invalid"
     now_slot = current_slot()

@@ -58,7 +58,7 @@ def parse_period(text: str | None) -> PeriodRange:
             raise ValueError
         if rest.upper().startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
             return quarter_range(year, int(rest[1:]))
-        if rest.isdigit() and 1 <= int(rest) <= 12:
+        if rest.isascii() and rest.isdigit() and 1 <= int(rest) <= 12:
             return month_range(year, int(rest))
     except ValueError:
         pass

@@ -153,7 +153,7 @@ def audit_trail(org_id):
     org = db.session.get(Organization, org_id)
     authz.require("audit.view", org)
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() else 1
+    page = int(page) if (page.isascii() and page.isdigit()) else 1
     return render_template("org/audit.html", org=org, trail=services.audit_trail(org, page),
                            labels=services.ACTION_LABELS, describe=services.describe_detail)
 
