@@ -15,6 +15,9 @@ from partyapp.extensions import db
 ODD_INTS = (2 ** 63, 2 ** 31)
 ODD_TEXT = ("²", "a\x00b")
 ODD_QUERY = "?page=²&person=²&period=²&year=²&month=²&day=²&quarter=²&tab=²&id=²"
+# Dates at the edges of what Python's date holds (a year 1 period starts before UTC's year 1).
+ODD_DATES = ("?period=0001-01&year=1", "?period=0001-Q1&year=0", "?period=9999-Q4&year=9999",
+             "?period=9999-12&year=-1", "?period=0000-00&year=99999999999999999999")
 CHINESE = re.compile(r"[\u4e00-\u9fff]{4,}")   # a message in words, not a bare status
 
 
@@ -85,10 +88,11 @@ def test_a_plan_dated_0001_01_01_is_a_form_error(client, login, world):
 
     login(world.secretary)
     kinds = {k.code: k.id for k in services.active_kinds()}
-    for day in ("0001-01-01", "9999-12-31", "²"):
+    for day, start in (("0001-01-01", "00:00"), ("0001-01-01", "09:00"), ("9999-12-31", "23:00"),
+                       ("²", "09:00")):
         response = client.post("/meetings/plan", data={
             "org_id": world.branch.id, "kind_ids": [kinds["theme_day"]], "topic": "古代的会",
-            "day": day, "start": "09:00", "end": "11:00", "place": "村部",
+            "day": day, "start": start, "end": "23:59", "place": "村部",
             "host_id": world.secretary.id, "recorder_id": world.recorder.id,
             "checkin_opens_minutes": "30", "late_after_minutes": "10"})
         assert response.status_code in (200, 400), (day, response.status_code)
@@ -116,21 +120,23 @@ def test_every_route_with_real_ids_and_odd_query_or_text(app, client, login, wor
         params = access.params(world)
         variants = [params] + [{**params, name: "²"} for name, value in params.items()
                                if isinstance(value, str)]
-        for values in variants:
+        queries = [ODD_QUERY] + (list(ODD_DATES) if access.method == "GET" else [])
+        for values, query in [(v, ODD_QUERY) for v in variants] + [(params, q) for q in queries[1:]]:
             with app.test_request_context():
                 url = url_for(endpoint, **values)
             data = {**(access.data(world) or {}), "page": "²", "person": "²"}
             try:
-                response = client.open(url + ODD_QUERY, method=access.method, data=data)
+                response = client.open(url + query, method=access.method, data=data)
             except Exception as exc:
-                wrong.append(f"{access.method} {url} ({endpoint}): {type(exc).__name__}: {exc}"[:300])
+                wrong.append(f"{access.method} {url}{query} ({endpoint}): "
+                             f"{type(exc).__name__}: {exc}"[:300])
                 db.session.rollback()
                 continue
             body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
             response.close()
             if response.status_code >= 500 or (400 <= response.status_code < 500
                                                and not CHINESE.search(body)):
-                wrong.append(f"{access.method} {url} ({endpoint}): {response.status_code}")
+                wrong.append(f"{access.method} {url}{query} ({endpoint}): {response.status_code}")
         if endpoint == "auth.logout":
             continue
     assert not wrong, f"{len(wrong)} odd requests went wrong:\n" + "\n".join(wrong[:60])
