@@ -16,7 +16,7 @@ from .senders import _redact, default_webhook, post_to_robot
 
 def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | None = None,
            kind: str = "info") -> int:
-    """Put a message in each person's inbox (caller commits). Returns how many."""
+    """Put a message in each person's inbox (the calling service commits). Returns how many."""
     rows = [dict(person_id=pid, title=title[:120], body=body, link=link, kind=kind,
                  created_at=clock.now()) for pid in set(person_ids)]
     if rows:
@@ -49,12 +49,6 @@ def queue_for_branch_group(org, text: str) -> OutboundMessage:
                               org_id=branch.id if branch is not None else None)
     db.session.add(row)
     return row
-
-
-def queue_test_message(branch) -> None:
-    """The robot page's 发测试消息: queued like any other message (committed here)."""
-    queue_for_branch_group(branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。")
-    db.session.commit()
 
 
 def deliver_outbox(*, budget_seconds: float | None = None) -> dict:

@@ -187,12 +187,10 @@ def robot(branch_id):
 
 @bp.post("/<int:branch_id>/robot/test")
 def robot_test(branch_id):
-    from ..notify.services import queue_test_message
-
     branch = _branch_or_404(branch_id, "roster.manage")
     if not branch.wecom_webhook:
         flash("还没有设置群机器人地址", "error")
     else:
-        queue_test_message(branch)
+        services.queue_robot_test(branch)
         flash("测试消息已排队，一分钟内发到群里；发送结果见本页“最近发出的群消息”", "success")
     return redirect(url_for("org.robot", branch_id=branch.id), code=303)
