@@ -3,7 +3,7 @@ talk reminders, the branch's notes); training per person (the town's sessions an
 external course records, year-end reminders) and the meeting kind 党员教育培训.
 
 Revision ID: 0017_terms_dues_training
-Revises: 0013_attendance_circles
+Revises: 0015_outbox
 Create Date: 2026-12-03 13:55:49.059234
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_terms_dues_training'
-down_revision = '0013_attendance_circles'
+down_revision = '0015_outbox'
 branch_labels = None
 depends_on = None
 
