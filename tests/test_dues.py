@@ -13,6 +13,7 @@ from partyapp import clock
 from partyapp.dues import services
 from partyapp.dues.models import DuesPayment, DuesProfile, DuesRecord
 from partyapp.extensions import db
+from partyapp.meetings.services import active_kinds
 from partyapp.models import AuditEntry, Membership, Notification, PartyStatus, Role
 
 from .factories import make_person
@@ -152,6 +153,7 @@ def test_the_base_is_seen_by_the_member_and_the_recorder_only(client, login, wor
     frozen(_at(date(2026, 4, 2)))
     _set_profile(client, login, world, world.member, category="employed", base="4200")
     organizer = make_person("组织委员甲", org=world.branch, roles=(Role.MEMBER, Role.ORGANIZER))
+    active_kinds()      # the migration seeds them; here a GET of the town pages would (no commit)
     db.session.commit()
     b, m = world.branch.id, world.member.id
     login(world.member)
