@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from partyapp import clock, create_app
+from partyapp.auth.services import start_login
 from partyapp.extensions import db
 from partyapp.meetings.checkin import current_slot, make_token
 from partyapp.meetings.models import CheckIn, LeaveRequest
@@ -36,11 +37,18 @@ def busy_app(tmp_path):
         db.engine.dispose()
 
 
-def _scan(app, person, meeting_id):
+def _logged_in(app, person):
+    """A client logged in as this person (a new log-in, written before any lock is taken)."""
     client = app.test_client()
+    with app.app_context():
+        key = start_login(db.session.get(type(person), person.id))
     with client.session_transaction() as session:
-        session["_user_id"] = person.get_id()
+        session["_user_id"] = key
         session["_fresh"] = True
+    return client
+
+
+def _scan(client, app, meeting_id):
     with app.app_context():
         token = make_token(meeting_id, current_slot())
     return client.get(f"/meetings/{meeting_id}/c/{token}")
@@ -48,11 +56,12 @@ def _scan(app, person, meeting_id):
 
 def test_a_scan_while_the_write_lock_is_held_says_scan_again(busy_app):
     app, path, world, meeting_id = busy_app
+    member, leader = _logged_in(app, world.member), _logged_in(app, world.group_leader)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")               # another writer holds the lock
     try:
-        plain = _scan(app, world.member, meeting_id)
-        on_leave = _scan(app, world.group_leader, meeting_id)   # insert + withdraw the leave
+        plain = _scan(member, app, meeting_id)
+        on_leave = _scan(leader, app, meeting_id)   # insert + withdraw the leave
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -62,9 +71,9 @@ def test_a_scan_while_the_write_lock_is_held_says_scan_again(busy_app):
     with app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id))) == 0
         assert db.session.scalar(select(LeaveRequest.status)) == "approved"   # not half-done
-    assert _scan(app, world.member, meeting_id).status_code == 200
-    assert _scan(app, world.group_leader, meeting_id).status_code == 200
-    assert _scan(app, world.member, meeting_id).status_code == 200       # a second scan
+    assert _scan(member, app, meeting_id).status_code == 200
+    assert _scan(leader, app, meeting_id).status_code == 200
+    assert _scan(member, app, meeting_id).status_code == 200       # a second scan
     with app.app_context():
         assert db.session.scalar(select(func.count(CheckIn.id))) == 2
         assert db.session.scalar(select(LeaveRequest.status)) == "withdrawn"
@@ -72,9 +81,7 @@ def test_a_scan_while_the_write_lock_is_held_says_scan_again(busy_app):
 
 def test_any_other_write_while_busy_is_a_chinese_503(busy_app):
     app, path, world, _ = busy_app
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = world.member.get_id()
+    client = _logged_in(app, world.member)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
