@@ -6,7 +6,7 @@ section (docs/ARCHITECTURE.md):
                  day-before reminder, closing with minutes, photos, 补学, the member's lists;
 - attendance.py  counts and attendee lists from the per-person rows (fixed number of queries);
 - checkin.py     the rotating QR token, the window and the one check-in insert;
-- door.py        personal check-in codes for door mode;
+- door.py        door mode: personal check-in codes, the searchable list, undo;
 - leave.py       请假 asked and decided;
 - exemptions.py  standing exemptions (长期免于参加);
 - ledger.py      periods, 台账 and the Excel export;
@@ -37,7 +37,8 @@ from .checkin import (CheckInResult, check_in, current_slot, make_token,  # noqa
                       pending_scan_ok, reason_text, report_position, token_problem)
 from .compliance import (Compliance, Missing, branch_compliance,  # noqa: F401
                          send_compliance_reminders)
-from .door import CODE_PREFIX, active_code, codes_for, issue_code, person_for_code  # noqa: F401
+from .door import (CODE_PREFIX, UNDO_SECONDS, DoorRow, active_code, can_undo,  # noqa: F401
+                   codes_for, door_row, door_rows, issue_code, person_for_code, undo_check_in)
 from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: F401
                          exemption_problem)
 from .leave import decide_leave, leave_text, request_leave  # noqa: F401

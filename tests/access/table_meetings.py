@@ -89,6 +89,8 @@ ROUTES = {
     "meetings.door_manual": Access(RUNNERS, params=M, method="POST",
                                    data=lambda w: {"person_id": w.secretary.id}),
     "meetings.door_code": Access(RUNNERS, params=M, method="POST", data=lambda w: {"code": "X"}),
+    "meetings.door_undo": Access(RUNNERS, params=M, method="POST",
+                                 data=lambda w: {"person_id": w.secretary.id}),
     "meetings.close": Access(RUNNERS, params=M, secret=TOPIC),
     "meetings.makeup_done": Access(frozenset({"member"}), method="POST",
                                    params=lambda w: {"study_id": w.extra["study"]}),
