@@ -72,12 +72,12 @@ class DoorRow:
     can_undo: bool = False
 
 
-def search_text(name: str) -> str:
+def _search_text(name: str) -> str:
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
     return f"{name} {initials} {''.join(lazy_pinyin(name)).lower()}"
 
 
-def matches(search: str, query: str) -> bool:
+def _matches(search: str, query: str) -> bool:
     query = "".join((query or "").lower().split())[:20]
     return not query or any(part.startswith(query) or query in part
                             for part in search.split(" "))
@@ -95,9 +95,9 @@ def door_rows(meeting_id: int, actor_id: int, query: str = "") -> list[DoorRow]:
     """The expected list for the door: not yet arrived first (pinyin order), then the latest
     arrivals; filtered by name or pinyin initials ("zxy")."""
     now = clock.now()
-    rows = [DoorRow(row, search_text(row.person.name), can_undo(row.check_in, actor_id, now))
+    rows = [DoorRow(row, _search_text(row.person.name), can_undo(row.check_in, actor_id, now))
             for row in attendee_rows(meeting_id)]
-    rows = [r for r in rows if matches(r.search, query)]
+    rows = [r for r in rows if _matches(r.search, query)]
     waiting = [r for r in rows if r.row.check_in is None]
     arrived = sorted((r for r in rows if r.row.check_in is not None),
                      key=lambda r: r.row.check_in.at, reverse=True)

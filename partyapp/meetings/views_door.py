@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 
 import qrcode
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_login import current_user, login_required
 
 from .. import clock
 from ..authz import home_branch, require
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Person
 from . import checkin, services
 from .forms import CodeForm, ManualForm
@@ -105,6 +106,39 @@ def _door_check_in(meeting: Meeting, person_id: int, method: str) -> tuple[str, 
     if result.already:
         return f"{name} 已签到（{clock.to_local(result.at):%H:%M}）", "info"
     return f"{name} 签到成功{'（迟到）' if result.late else ''}", "success"
+# ---- the door without signal --------------------------------------------------------------------
+@bp.post("/<int:meeting_id>/door/sync")
+@limiter.limit("30 per minute")
+def door_sync(meeting_id):
+    """The door's phone sends what it queued offline (JSON, X-CSRFToken header); idempotent."""
+    meeting = _meeting(meeting_id)
+    _require_run(meeting)
+    items, problem = services.parse_batch(request.get_json(silent=True))
+    if problem:
+        return jsonify(error=problem), 400
+    outcomes = services.sync_offline_check_ins(current_user, meeting, items)
+    return jsonify(results={nonce: {"outcome": outcome, "text": services.outcome_text(outcome)}
+                            for nonce, outcome in outcomes.items()})
+
+
+@bp.get("/door-worker.js")
+def door_worker():
+    """The service worker, served under /meetings/ so its scope covers the door pages and the
+    personal code page (static/ would limit it to /static/)."""
+    response = send_from_directory(current_app.static_folder, "door-sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/my-code")
+@login_required
+def my_code():
+    """The member's personal check-in code as an e-card; kept on the phone for dead spots."""
+    code = services.active_code(current_user.id)
+    return render_template("meetings/my_code.html", code=code, prefix=services.CODE_PREFIX)
+
+
 # ---- personal codes -----------------------------------------------------------------------------
 def qr_data_uri(text: str) -> str:
     import base64

@@ -2,7 +2,7 @@
 now; its expected list is A1's party members (member, group leader, recorder, secretary)."""
 from datetime import timedelta
 
-from .rules import BRANCH_INSIDERS, LOGGED_IN, Access
+from .rules import BRANCH_INSIDERS, EVERYONE, LOGGED_IN, Access
 
 MEMBERS = frozenset({"member", "group_leader", "recorder", "secretary"})
 RUNNERS = frozenset({"recorder", "secretary"})
@@ -88,6 +88,9 @@ ROUTES = {
     "meetings.door_manual": Access(RUNNERS, params=M, method="POST",
                                    data=lambda w: {"person_id": w.secretary.id}),
     "meetings.door_code": Access(RUNNERS, params=M, method="POST", data=lambda w: {"code": "X"}),
+    "meetings.door_sync": Access(RUNNERS, params=M, method="POST"),
+    "meetings.door_worker": Access(EVERYONE),
+    "meetings.my_code": Access(LOGGED_IN),
     "meetings.door_undo": Access(RUNNERS, params=M, method="POST",
                                  data=lambda w: {"person_id": w.secretary.id}),
     "meetings.close": Access(RUNNERS, params=M, secret=TOPIC),
