@@ -31,8 +31,9 @@
 
   var ready = new Promise(function (resolve) {
     if (!("serviceWorker" in navigator) || !window.caches) { resolve(false); return; }
-    navigator.serviceWorker.register(root.getAttribute("data-sw-url")).then(function () {
-      resolve(true);
+    navigator.serviceWorker.register(root.getAttribute("data-sw-url")).then(function (reg) {
+      // A blocked registration may "succeed" with nothing registered.
+      resolve(!!(reg && (reg.active || reg.installing || reg.waiting)));
     }, function () { resolve(false); });
   }).then(function (supported) {
     if (!supported) { show("[data-offline-unsupported]"); return false; }
