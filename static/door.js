@@ -137,7 +137,7 @@
       if (form && queueForm(form)) state("信号不好：这次签到先存在手机上，有信号后自动上传。");
     });
     document.body.addEventListener("htmx:afterRequest", function (event) {
-      if (event.detail.successful && window.partyappOffline) window.partyappOffline.keepPage();
+      if (event.detail.successful && window.partyappOffline) window.partyappOffline.keepPage(true);
     });
   }
 

@@ -20,11 +20,12 @@
     return urls;
   }
 
-  // Store (or refresh) this page and what it needs; only with signal.
-  function keepPage() {
+  // Store (or refresh) this page and what it needs; only with signal. After a tap only the
+  // page itself is fetched again (its scripts and styles have not changed).
+  function keepPage(pageOnly) {
     if (!navigator.onLine || !window.caches) return Promise.resolve(false);
     return caches.open(CACHE).then(function (cache) {
-      return cache.addAll(assets());
+      return cache.addAll(pageOnly === true ? [location.pathname] : assets());
     }).then(function () { show("[data-offline-ready]"); return true; },
             function () { return false; });
   }
