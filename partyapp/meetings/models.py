@@ -338,6 +338,20 @@ class ComplianceReminder(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class PendingScan(db.Model):
+    """A scan made by a logged-out phone, waiting for its log-in. Bound to that browser by a
+    random cookie (only its hash is stored) and consumed once (a conditional UPDATE)."""
+
+    __tablename__ = "pending_scan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
 class OfflineCheckIn(db.Model):
     """A check-in made at the door without signal, as it reached the server: the phone's
     unique nonce (a replayed sync stores nothing twice), the time it was made, and what became
