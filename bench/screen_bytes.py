@@ -36,6 +36,7 @@ def main() -> dict:
     from werkzeug.security import generate_password_hash
 
     from partyapp import clock, create_app
+    from partyapp.auth.services import start_login
     from partyapp.demo import add_org, add_role
     from partyapp.extensions import db
     from partyapp.meetings import checkin, services
@@ -62,8 +63,8 @@ def main() -> dict:
             org=branch, kinds=[services.kind_by_code("theme_day")], topic="主题党日",
             starts_at=start, ends_at=start + timedelta(hours=2), recorder_id=secretary.id))
         db.session.commit()
-        meeting_id, person_ids, secretary_key = meeting.id, [p.id for p in people], \
-            secretary.get_id()
+        meeting_id, person_ids = meeting.id, [p.id for p in people]
+        secretary_key = start_login(secretary)   # a log-in of its own, as the browser has
 
         client = app.test_client()
         with client.session_transaction() as session:
