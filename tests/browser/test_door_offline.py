@@ -147,3 +147,30 @@ def test_a_member_s_e_card_opens_offline_once_viewed_online(app_ctx, browser, li
     expect(page.get_by_role("img", name="普通党员的个人签到码")).to_be_visible()
     expect(page.locator(".member-card__code")).to_have_text(code)
     context.close()
+
+
+def test_a_queue_made_offline_waits_for_a_new_log_in_when_the_old_one_is_gone(
+        app_ctx, browser, live_server, world, running):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    browser_login(page, live_server, world.recorder.phone)
+    door = f"{live_server}/meetings/{running.id}/door"
+    page.goto(door)
+    assert page.evaluate("window.partyappOffline.ready") is True
+    context.set_offline(True)
+    context.route("**/door/sync", lambda route: route.abort("internetdisconnected"))
+    tap_check_in(page, "普通党员")
+    expect(page.locator("[data-door-queue] li")).to_have_count(1)
+    context.clear_cookies()                    # the log-in ended while the hall had no signal
+    context.unroute("**/door/sync")
+    context.set_offline(False)
+    expect(page.locator("[data-door-offline]")).to_contain_text("登录已过期", timeout=10000)
+    expect(page.locator("[data-door-queue] li")).to_have_count(1)
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+    browser_login(page, live_server, world.recorder.phone)
+    page.goto(door)
+    expect(page.locator("[data-door-offline]")).to_contain_text("离线签到已上传", timeout=10000)
+    db.session.expire_all()
+    assert [c.person.name for c in db.session.scalars(select(CheckIn))] == ["普通党员"]
+    context.close()
