@@ -11,7 +11,7 @@ GRAPH = import_graph()
 FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
-            "meetings", "opinions", "disclosures", "ratings", "town")
+            "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "training", "town")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -35,7 +35,11 @@ ALLOWED = {
     "opinions": {"main", "calendar", "notify", "public"},
     "disclosures": {"main", "meetings", "notify", "ballots"},
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
-    "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify"},
+    "terms": {"main", "notify"},
+    "dues": {"main", "notify"},
+    "training": {"main", "meetings", "notify"},
+    "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "terms",
+             "dues", "training", "notify"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables —
 # for every feature, no exceptions.
