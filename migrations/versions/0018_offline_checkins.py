@@ -2,7 +2,7 @@
 sync stores nothing twice
 
 Revision ID: 0018_offline_checkins
-Revises: 0015_outbox
+Revises: 0017_terms_dues_training
 Create Date: 2026-12-03 14:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_offline_checkins'
-down_revision = '0015_outbox'
+down_revision = '0017_terms_dues_training'
 branch_labels = None
 depends_on = None
 
