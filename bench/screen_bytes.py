@@ -1,9 +1,9 @@
 """Bytes per hour of an open check-in screen with 300 expected members.
 
 Plays one hour of the screen page's own polling against the real app (test client, gzip
-accepted, the clock module travelling second by second): the QR fragment every 5 s and the
-names every 3 s, each with If-None-Match like a browser cache; the QR image is fetched when
-the fragment changes. 280 of the 300 members check in during the first 15 minutes.
+accepted, the clock module travelling second by second): each fragment at the interval the
+page's own `hx-trigger="every Ns"` says (read from the page), with If-None-Match like a
+browser cache; the QR image is fetched when the fragment changes. 280 of the 300 members check in during the first 15 minutes.
 Counts response bytes (status line + headers + body as sent). The last line is JSON.
 
     .venv/bin/python bench/screen_bytes.py
@@ -36,6 +36,7 @@ def main() -> dict:
     from werkzeug.security import generate_password_hash
 
     from partyapp import clock, create_app
+    from partyapp.auth.services import start_login
     from partyapp.demo import add_org, add_role
     from partyapp.extensions import db
     from partyapp.meetings import checkin, services
@@ -62,22 +63,25 @@ def main() -> dict:
             org=branch, kinds=[services.kind_by_code("theme_day")], topic="主题党日",
             starts_at=start, ends_at=start + timedelta(hours=2), recorder_id=secretary.id))
         db.session.commit()
-        meeting_id, person_ids, secretary_key = meeting.id, [p.id for p in people], \
-            secretary.get_id()
+        meeting_id, person_ids = meeting.id, [p.id for p in people]
+        secretary_key = start_login(secretary)   # a log-in of its own, as the browser has
 
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = secretary_key, True
         gz = {"Accept-Encoding": "gzip"}
         page = client.get(f"/meetings/{meeting_id}/screen", headers=gz)
-        totals = {"page": response_bytes(page), "qr_polls": 0, "qr_images": 0, "names_polls": 0}
-        assets = sum(len(gzip.compress((ROOT / "static" / name).read_bytes())) for name in (
-            "vendor/weui-2.6.26.min.css", "app.css", "vendor/htmx-2.0.11.min.js", "app.js"))
+        totals = {"page": response_bytes(page), "qr_images": 0}
         html = gzip.decompress(page.get_data()).decode()
-        image = re.search(r'src="([^"]+qr\.png[^"]+)"', html).group(1).replace("&amp;", "&")
-        totals["qr_images"] += response_bytes(client.get(image, headers=gz))
-        etags = {"qr": None, "names": None}
-        counts = {"qr_304": 0, "qr_200": 0, "names_304": 0, "names_200": 0}
+        assets = sum(len(gzip.compress((ROOT / "static" / name).read_bytes())) for name in
+                     re.findall(r'(?:src|href)="/static/([^"?]+)', html))
+        polls = [(path.rsplit("/", 1)[-1], int(every), path) for path, every in re.findall(
+            r'hx-get="/meetings/\d+/([^"]+)" hx-trigger="every (\d+)s"', html)]
+        totals.update({f"{name}_polls": 0 for name, _, _ in polls})
+        etags = {name: None for name, _, _ in polls}
+        counts = {f"{name}_{status}": 0 for name, _, _ in polls for status in (200, 304)}
+        shown_image = re.search(r'src="([^"]+qr\.png[^"]+)"', html).group(1).replace("&amp;", "&")
+        totals["qr_images"] += response_bytes(client.get(shown_image, headers=gz))
         arrivals = {int(i * 900 / ARRIVING): pid for i, pid in enumerate(person_ids[:ARRIVING])}
         meeting = services.db.session.get(services.Meeting, meeting_id)
         for second in range(SECONDS):
@@ -85,7 +89,7 @@ def main() -> dict:
             if second in arrivals:
                 checkin.check_in(meeting, arrivals[second])
                 meeting = db.session.get(services.Meeting, meeting_id)
-            for name, every, path in (("qr", 5, "screen/qr"), ("names", 3, "screen/names")):
+            for name, every, path in polls:
                 if second % every:
                     continue
                 headers = dict(gz, **({"If-None-Match": etags[name]} if etags[name] else {}))
@@ -94,12 +98,17 @@ def main() -> dict:
                 counts[f"{name}_{response.status_code}"] += 1
                 if response.status_code == 200:
                     etags[name] = response.headers["ETag"]
-                    if name == "qr":
-                        src = re.search(r'src="([^"]+)"', response.get_data(as_text=True))
-                        totals["qr_images"] += response_bytes(client.get(
-                            src.group(1).replace("&amp;", "&"), headers=gz))
+                    body = response.get_data()
+                    if response.headers.get("Content-Encoding") == "gzip":
+                        body = gzip.decompress(body)
+                    src = re.search(r'src="([^"]+qr\.png[^"]+)"', body.decode())
+                    src = src and src.group(1).replace("&amp;", "&")
+                    if src and src != shown_image:   # a new QR: the browser fetches it
+                        shown_image = src
+                        totals["qr_images"] += response_bytes(client.get(src, headers=gz))
     total = sum(totals.values())
-    return {"expected": MEMBERS, "checked_in": ARRIVING, "seconds": SECONDS, **counts,
+    return {"expected": MEMBERS, "checked_in": ARRIVING, "seconds": SECONDS,
+            "poll_seconds": {name: every for name, every, _ in polls}, **counts,
             **{f"{k}_bytes": v for k, v in totals.items()}, "bytes_per_hour": total,
             "mb_per_hour": round(total / 1e6, 3), "one_time_static_assets_gz_bytes": assets}
 

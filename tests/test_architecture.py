@@ -233,7 +233,7 @@ def _commit_calls(path: Path) -> list[int]:
                   and isinstance(node.func, ast.Attribute) and node.func.attr == "commit")
 
 
-MEETINGS_ROOMS = ("planning", "attendance", "door", "leave", "exemptions", "ledger", "compliance")
+MEETINGS_ROOMS = ("planning", "attendance", "door", "offline", "leave", "exemptions", "ledger", "compliance")
 
 
 def test_meetings_rules_live_in_section_rooms_behind_services():

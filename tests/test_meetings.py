@@ -82,7 +82,7 @@ def test_a_forged_token_is_refused(client, login, world, meeting):
 
 def test_the_qr_png_decodes_to_the_check_in_url(client, login, world, meeting):
     login(world.secretary)
-    fragment = text(client.get(f"/meetings/{meeting.id}/screen/qr"))
+    fragment = text(client.get(f"/meetings/{meeting.id}/screen/live"))
     src = re.search(r'src="([^"]+qr\.png[^"]+)"', fragment).group(1).replace("&amp;", "&")
     png = client.get(src)
     assert png.mimetype == "image/png"
@@ -237,31 +237,31 @@ def test_a_position_far_from_the_venue_raises_a_flag_but_keeps_the_check_in(
     assert db.session.scalar(select(CheckIn.flag_far)) is False
 
 
-def test_the_screen_names_answer_304_until_someone_checks_in(client, login, world, meeting):
+def test_the_screen_answers_304_until_someone_checks_in(client, login, world, meeting):
     login(world.secretary)
-    first = client.get(f"/meetings/{meeting.id}/screen/names")
+    first = client.get(f"/meetings/{meeting.id}/screen/live")
     etag = first.headers["ETag"]
     assert '<span class="big-number" id="screen-count">0</span> / <span id="screen-expected">4' \
         in text(first)
-    unchanged = client.get(f"/meetings/{meeting.id}/screen/names",
+    unchanged = client.get(f"/meetings/{meeting.id}/screen/live",
                            headers={"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.data == b""
     services_check_in = checkin_module.check_in(meeting, world.member.id)
     assert services_check_in.ok
-    changed = client.get(f"/meetings/{meeting.id}/screen/names", headers={"If-None-Match": etag})
+    changed = client.get(f"/meetings/{meeting.id}/screen/live", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "普通党员" in text(changed)
     assert 'id="screen-count">1<' in text(changed)
 
 
-def test_the_screen_qr_answers_304_within_its_slot_and_changes_with_the_next(
+def test_the_screen_answers_304_within_the_qr_slot_and_changes_with_the_next(
         client, login, world, meeting):
     login(world.secretary)
-    first = client.get(f"/meetings/{meeting.id}/screen/qr")
-    same = client.get(f"/meetings/{meeting.id}/screen/qr",
+    first = client.get(f"/meetings/{meeting.id}/screen/live")
+    same = client.get(f"/meetings/{meeting.id}/screen/live",
                       headers={"If-None-Match": first.headers["ETag"]})
     assert same.status_code == 304
     clock.move(timedelta(seconds=15))
-    rotated = client.get(f"/meetings/{meeting.id}/screen/qr",
+    rotated = client.get(f"/meetings/{meeting.id}/screen/live",
                          headers={"If-None-Match": first.headers["ETag"]})
     assert rotated.status_code == 200 and make_token(meeting.id) in text(rotated)
 
@@ -325,15 +325,15 @@ def test_my_page_shows_my_code(client, login, world):
     assert "我的个人签到码" in page and "今年参会" in page
 
 
-def test_the_names_304_also_matches_the_compressed_etag(client, login, world, meeting):
+def test_the_screen_304_also_matches_the_compressed_etag(client, login, world, meeting):
     """Behind Flask-Compress the browser holds "<etag>:gzip"; that must still get a 304."""
     login(world.secretary)
-    first = client.get(f"/meetings/{meeting.id}/screen/names")
+    first = client.get(f"/meetings/{meeting.id}/screen/live")
     base = first.headers["ETag"].strip('"')
-    again = client.get(f"/meetings/{meeting.id}/screen/names",
+    again = client.get(f"/meetings/{meeting.id}/screen/live",
                        headers={"If-None-Match": f'"{base}:gzip"'})
     assert again.status_code == 304
-    other = client.get(f"/meetings/{meeting.id}/screen/names",
+    other = client.get(f"/meetings/{meeting.id}/screen/live",
                        headers={"If-None-Match": f'"{base}9:gzip"'})
     assert other.status_code == 200
 

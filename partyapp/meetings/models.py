@@ -352,3 +352,22 @@ class PendingScan(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class OfflineCheckIn(db.Model):
+    """A check-in made at the door without signal, as it reached the server: the phone's
+    unique nonce (a replayed sync stores nothing twice), the time it was made, and what became
+    of it (stored as a CheckIn, already there, or refused)."""
+
+    __tablename__ = "offline_check_in"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    code: Mapped[str | None] = mapped_column(String(40))       # scanned offline, verified here
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)       # the phone's clock, as sent
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))

@@ -6,7 +6,8 @@ section (docs/ARCHITECTURE.md):
                  day-before reminder, closing with minutes, photos, 补学, the member's lists;
 - attendance.py  counts and attendee lists from the per-person rows (fixed number of queries);
 - checkin.py     the rotating QR token, the window and the one check-in insert;
-- door.py        personal check-in codes for door mode;
+- door.py        door mode: personal check-in codes, the searchable list, undo;
+- offline.py     check-ins made at the door without signal, synced by nonce;
 - leave.py       请假 asked and decided;
 - exemptions.py  standing exemptions (长期免于参加);
 - ledger.py      periods, 台账 and the Excel export;
@@ -38,7 +39,10 @@ from .checkin import (PENDING_SCAN_MINUTES, CheckInResult, check_in,  # noqa: F4
                       report_position, sweep_pending_scans, take_pending_scan, token_problem)
 from .compliance import (Compliance, Missing, branch_compliance,  # noqa: F401
                          send_compliance_reminders)
-from .door import CODE_PREFIX, active_code, codes_for, issue_code, person_for_code  # noqa: F401
+from .door import (CODE_PREFIX, UNDO_SECONDS, DoorRow, active_code, can_undo,  # noqa: F401
+                   codes_for, door_row, door_rows, issue_code, person_for_code, undo_check_in)
+from .offline import (OfflineItem, made_at_in_window, outcome_text,  # noqa: F401
+                      parse_batch, sync_offline_check_ins)
 from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: F401
                          exemption_problem)
 from .leave import decide_leave, leave_text, request_leave  # noqa: F401
@@ -47,7 +51,7 @@ from .ledger import (LEDGER_HEADERS, HeldMeeting, PeriodRange, export_workbook, 
                      month_range, mondays, months, parse_period, quarter_range)
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,  # noqa: F401
                      LeaveStatus, MakeUpStudy, Meeting, MeetingAttendee, MeetingKind,
-                     MeetingPhoto, MeetingStatus, MemberCode)
+                     MeetingPhoto, MeetingStatus, MemberCode, OfflineCheckIn)
 from .planning import (MAKE_UP_DAYS, MeetingPlan, active_kinds, active_role_filter,  # noqa: F401
                        add_photo, all_kinds, amend_minutes, attendee_ids, branch_meetings,
                        branch_of, branch_party_members, branch_people, cancel_meeting,

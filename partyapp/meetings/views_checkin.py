@@ -1,4 +1,5 @@
-"""Routes of checking in: the big screen (QR and names, conditional fragments) and the scan."""
+"""Routes of checking in: the big screen (a kiosk page: the QR, 实到/应到 and the latest arrivals,
+conditional fragments; a whole-page refresh without JavaScript) and the scan."""
 from __future__ import annotations
 
 import io
@@ -46,38 +47,40 @@ def screen(meeting_id):
     meeting = _meeting(meeting_id)
     _require_run(meeting)
     return render_template("meetings/screen.html", meeting=meeting, token=checkin.make_token(
-        meeting.id), **_names_context(meeting))
+        meeting.id), refresh_seconds=checkin.SLOT_SECONDS, poll_seconds=POLL_SECONDS,
+        **_names_context(meeting))
 
 
-@bp.get("/<int:meeting_id>/screen/qr")
-def screen_qr(meeting_id):
-    meeting = _meeting(meeting_id)
-    _require_run(meeting)
-    slot = checkin.current_slot()
-    return _conditional(lambda: render_template(
-        "meetings/_screen_qr.html", meeting=meeting, token=checkin.make_token(meeting.id, slot)),
-        f"q{meeting.id}-{slot}")
+LATEST_SHOWN = 12
+POLL_SECONDS = 5
 
 
 def _names_version(meeting_id: int) -> str:
     count, last = db.session.execute(select(func.count(CheckIn.id), func.max(CheckIn.id))
                                      .where(CheckIn.meeting_id == meeting_id)).one()
-    return f"n{meeting_id}-{count}-{last or 0}"
+    return f"{count}-{last or 0}"
 
 
 def _names_context(meeting: Meeting) -> dict:
+    """实到/应到 and the latest arrivals (the kiosk shows a few, not the whole list)."""
     rows = services.attendee_rows(meeting.id)
-    return {"present": [r for r in rows if r.check_in is not None and r.is_expected],
+    present = [r for r in rows if r.check_in is not None and r.is_expected]
+    latest = sorted((r for r in rows if r.check_in is not None),
+                    key=lambda r: (r.check_in.at, r.check_in.id), reverse=True)[:LATEST_SHOWN]
+    return {"present_count": len(present), "latest": latest,
             "expected_count": sum(1 for r in rows if r.is_expected)}
 
 
-@bp.get("/<int:meeting_id>/screen/names")
-def screen_names(meeting_id):
+@bp.get("/<int:meeting_id>/screen/live")
+def screen_live(meeting_id):
+    """The kiosk's one poll: the QR and the figures together, 304 while neither changed (one
+    request every few seconds instead of two keeps an open screen under 1 MB an hour)."""
     meeting = _meeting(meeting_id)
     _require_run(meeting)
+    slot = checkin.current_slot()
     return _conditional(lambda: render_template(
-        "meetings/_screen_names.html", meeting=meeting, **_names_context(meeting)),
-        _names_version(meeting.id))
+        "meetings/_screen_live.html", meeting=meeting, token=checkin.make_token(meeting.id, slot),
+        **_names_context(meeting)), f"l{meeting.id}-{slot}-{_names_version(meeting.id)}")
 
 
 @bp.get("/<int:meeting_id>/qr.png")

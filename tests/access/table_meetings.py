@@ -2,7 +2,7 @@
 now; its expected list is A1's party members (member, group leader, recorder, secretary)."""
 from datetime import timedelta
 
-from .rules import BRANCH_INSIDERS, LOGGED_IN, Access
+from .rules import BRANCH_INSIDERS, EVERYONE, LOGGED_IN, Access
 
 MEMBERS = frozenset({"member", "group_leader", "recorder", "secretary"})
 RUNNERS = frozenset({"recorder", "secretary"})
@@ -76,8 +76,7 @@ ROUTES = {
     "meetings.decide_leave": Access(SECRETARY, params=lambda w: {"leave_id": w.extra["leave"]},
                                     method="POST", data=lambda w: {"decision": "approve"}),
     "meetings.screen": Access(RUNNERS, params=M, secret=TOPIC),
-    "meetings.screen_qr": Access(RUNNERS, params=M),
-    "meetings.screen_names": Access(RUNNERS, params=M),
+    "meetings.screen_live": Access(RUNNERS, params=M),
     "meetings.qr_png": Access(RUNNERS, params=M),
     "meetings.scan": Access(MEMBERS, params=lambda w: {"meeting_id": w.extra["meeting"],
                                                        "token": _token(w)}, secret=TOPIC),
@@ -89,6 +88,11 @@ ROUTES = {
     "meetings.door_manual": Access(RUNNERS, params=M, method="POST",
                                    data=lambda w: {"person_id": w.secretary.id}),
     "meetings.door_code": Access(RUNNERS, params=M, method="POST", data=lambda w: {"code": "X"}),
+    "meetings.door_sync": Access(RUNNERS, params=M, method="POST"),
+    "meetings.door_worker": Access(EVERYONE),
+    "meetings.my_code": Access(LOGGED_IN),
+    "meetings.door_undo": Access(RUNNERS, params=M, method="POST",
+                                 data=lambda w: {"person_id": w.secretary.id}),
     "meetings.close": Access(RUNNERS, params=M, secret=TOPIC),
     "meetings.makeup_done": Access(frozenset({"member"}), method="POST",
                                    params=lambda w: {"study_id": w.extra["study"]}),
