@@ -11,7 +11,7 @@ GRAPH = import_graph()
 FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
-            "meetings", "opinions", "disclosures", "ratings", "town")
+            "meetings", "opinions", "disclosures", "ratings", "rectification", "town")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -35,6 +35,7 @@ ALLOWED = {
     "opinions": {"main", "calendar", "notify", "public"},
     "disclosures": {"main", "meetings", "notify", "ballots"},
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
+    "rectification": {"main", "notify"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables —
