@@ -36,7 +36,8 @@ ALLOWED = {
     "disclosures": {"main", "meetings", "notify", "ballots"},
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
     "rectification": {"main", "notify"},
-    "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify"},
+    "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify",
+             "rectification"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables —
 # for every feature, no exceptions.

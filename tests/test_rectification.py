@@ -5,6 +5,7 @@ the town sees every branch's open and overdue items; the list prints for the 台
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -190,6 +191,10 @@ def test_the_town_sees_open_and_overdue_items_and_the_list_prints(world, client,
     assert "<td>2</td>" in row and ">1</strong>" in row
     town = client.get(f"/rectification/town/{world.town.id}").get_data(as_text=True)
     assert "已超期未销号（1）" in town and late.problem in town
+    book = load_workbook(BytesIO(client.get(f"/town/{world.town.id}/report.xlsx").data))
+    sheet = list(book["整改清单"].iter_rows(values_only=True))
+    assert ("甲一村党支部", 2, 1, 0) in sheet
+    assert ("甲一村党支部", "党员学习笔记空白", "普通党员", "2026-11-05") in sheet
     login(world.other_town_admin)
     assert client.get(f"/rectification/town/{world.town.id}").status_code == 403
     login(world.secretary)

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .. import clock
+from ..rectification import services as rectification
 from .compliance import QUARTER_COLUMN
 from .score import PART_LABELS
 from .services import Dashboard
@@ -33,6 +34,7 @@ def workbook(board: Dashboard) -> bytes:
     _commitments(book.create_sheet("承诺预警"), board)
     _stars(book.create_sheet("星级分布"), board)
     _attendance(book.create_sheet("出勤趋势"), board)
+    _rectification(book.create_sheet("整改清单"), board)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -116,3 +118,18 @@ def _attendance(sheet, board) -> None:
     for trend in board.attendance_trends:
         sheet.append([trend.branch.name, *[f"{c.present}/{c.expected}" if c.expected else "—"
                                            for _, c in trend.cells]])
+
+
+def _rectification(sheet, board) -> None:
+    """整改一个，销号一个: each branch's items (open, overdue, closed), then the overdue ones."""
+    counts = rectification.counts_by_org(board.town)
+    _header(sheet, ["支部", "整改中", "已超期", "已销号"])
+    for branch in rectification.branches_of(board.town):
+        c = counts.get(branch.id, rectification.Counts())
+        sheet.append([branch.name, c.open, c.overdue, c.closed])
+    sheet.append([])
+    _header(sheet, ["支部", "已超期的问题", "责任人", "整改时限"])
+    today = clock.today()
+    for item in rectification.items_of(board.town, status="open"):
+        if item.is_overdue(today):
+            sheet.append([item.org.name, item.problem, item.owner.name, item.due_on.isoformat()])
