@@ -35,7 +35,7 @@ ALLOWED = {
     "opinions": {"main", "calendar", "notify", "public"},
     "disclosures": {"main", "meetings", "notify", "ballots"},
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
-    "rectification": {"main", "notify"},
+    "rectification": {"main", "notify", "meetings"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify",
              "rectification"},
 }

@@ -356,8 +356,9 @@ def test_the_monthly_reminder_goes_once_per_branch_kind_and_period(app_ctx, worl
     assert inbox(world.secretary) == ["本月还有会议要开"]
     rows = db.session.scalars(select(ComplianceReminder.period_key).where(
         ComplianceReminder.org_id == world.branch.id)).all()
-    # 4 kinds due in December (委员会, 党小组会, 主题党日, 班子联席会议) + 3 quarterly ones.
-    assert sorted(rows) == ["2026-12"] * 4 + ["2026-Q4"] * 3
+    # 4 kinds due in December (委员会, 党小组会, 主题党日, 班子联席会议) + 3 quarterly ones
+    # + the yearly 组织生活会 not yet held this year.
+    assert sorted(rows) == ["2026"] + ["2026-12"] * 4 + ["2026-Q4"] * 3
 
 
 # ---- what other features read -----------------------------------------------------------------

@@ -187,7 +187,8 @@ def test_the_town_sees_open_and_overdue_items_and_the_list_prints(world, client,
     login(world.town_admin)
     board = client.get(f"/town/{world.town.id}/").get_data(as_text=True)
     assert "整改清单" in board and f'data-branch="{world.branch.id}"' in board
-    row = board.split(f'data-branch="{world.branch.id}"', 2)[-1].split("</tr>")[0]
+    table = board.split('id="rectification-table"', 1)[1]
+    row = table.split(f'data-org="{world.branch.id}"', 1)[1].split("</tr>")[0]
     assert "<td>2</td>" in row and ">1</strong>" in row
     town = client.get(f"/rectification/town/{world.town.id}").get_data(as_text=True)
     assert "已超期未销号（1）" in town and late.problem in town

@@ -1,4 +1,5 @@
-"""组织生活: the 整改清单 (rectification items and their evidence)
+"""组织生活: the 整改清单 (rectification items and their evidence); the yearly meeting kind
+组织生活会 (all members, at least once a year)
 
 Revision ID: 0019_org_life
 Revises: 0013_attendance_circles
@@ -60,9 +61,27 @@ def upgrade():
         sa.UniqueConstraint('photo'),
     )
     op.create_index('ix_rectification_evidence_item_id', 'rectification_evidence', ['item_id'])
+    _add_org_life_kind()
+
+
+def _add_org_life_kind():
+    """The kind row, unless a town already made one with that code; listed after the others."""
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT count(*) FROM meeting_kind WHERE code = 'org_life'")).scalar():
+        return
+    if not bind.execute(sa.text("SELECT count(*) FROM meeting_kind")).scalar():
+        return      # an empty database: the app seeds every default kind itself
+    last = bind.execute(sa.text("SELECT max(sort_order) FROM meeting_kind")).scalar() or 0
+    bind.execute(sa.text(
+        "INSERT INTO meeting_kind (code, name, period, min_per_period, per_group, "
+        "includes_villager_reps, circle, sort_order, active) VALUES ('org_life', '组织生活会', "
+        "'year', 1, :no, :no, 'members', :order, :yes)"), {"no": False, "yes": True,
+                                                            "order": last + 1})
 
 
 def downgrade():
+    op.execute("DELETE FROM meeting_kind WHERE code = 'org_life' AND id NOT IN "
+               "(SELECT kind_id FROM meeting_kind_link)")
     op.drop_index('ix_rectification_evidence_item_id', table_name='rectification_evidence')
     op.drop_table('rectification_evidence')
     op.drop_index('ix_rectification_due', table_name='rectification_item')

@@ -21,7 +21,8 @@ class Period:
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
-    LABELS = {WEEK: "每周", MONTH: "每月", QUARTER: "每季度", None: "不定期"}
+    YEAR = "year"        # counted by compliance.yearly_compliance, reminded from November
+    LABELS = {WEEK: "每周", MONTH: "每月", QUARTER: "每季度", YEAR: "每年", None: "不定期"}
 
 
 class Circle:
@@ -79,7 +80,10 @@ DEFAULT_KINDS = [
     ("joint_leadership", "班子联席会议", Period.WEEK, 1, False, False, Circle.TWO_COMMITTEES),
     ("party_mass_joint", "党群联席会议", Period.QUARTER, 1, False, True, Circle.MEMBERS_REPS),
     ("villager_reps", "村民代表会议", None, 0, False, True, Circle.VILLAGER_REPS),
+    # 专题组织生活会 (004 §6, 002 五): every branch at least once a year, all members.
+    ("org_life", "组织生活会", Period.YEAR, 1, False, False, Circle.MEMBERS),
 ]
+ORG_LIFE = "org_life"
 
 
 meeting_kind_link = Table(

@@ -35,8 +35,9 @@ from .attendance import (AttendeeRow, Counts, attendance_summary, attendee_rows,
                          attendee_rows_by_meeting, is_attendee, meeting_counts, store_counts)
 from .checkin import (CheckInResult, check_in, current_slot, make_token,  # noqa: F401
                       pending_scan_ok, reason_text, report_position, token_problem)
-from .compliance import (Compliance, Missing, branch_compliance,  # noqa: F401
-                         send_compliance_reminders)
+from .compliance import (Compliance, Missing, YearlyCount, branch_compliance,  # noqa: F401
+                         send_compliance_reminders, town_yearly_compliance,
+                         yearly_compliance)
 from .door import CODE_PREFIX, active_code, codes_for, issue_code, person_for_code  # noqa: F401
 from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: F401
                          exemption_problem)
@@ -46,7 +47,7 @@ from .ledger import (LEDGER_HEADERS, HeldMeeting, PeriodRange, export_workbook, 
                      month_range, mondays, months, parse_period, quarter_range)
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,  # noqa: F401
                      LeaveStatus, MakeUpStudy, Meeting, MeetingAttendee, MeetingKind,
-                     MeetingPhoto, MeetingStatus, MemberCode)
+                     MeetingPhoto, MeetingStatus, MemberCode, ORG_LIFE, Period)
 from .planning import (MAKE_UP_DAYS, MeetingPlan, active_kinds, active_role_filter,  # noqa: F401
                        add_photo, all_kinds, amend_minutes, attendee_ids, branch_meetings,
                        branch_of, branch_party_members, branch_people, cancel_meeting,

@@ -6,4 +6,5 @@ def feature():
 
     return Feature(name="rectification", blueprint=views.bp, jobs=tuple(jobs.JOBS),
                    demo=demo.seed, todo_items=services.todo_items,
-                   page_sections={"town_overview": views.town_section})
+                   page_sections={"town_overview": views.town_section,
+                                  "meeting_detail": views.meeting_section})

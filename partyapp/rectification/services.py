@@ -104,27 +104,21 @@ class Counts:
         return self.open + self.closed
 
 
-def counts_by_org(town: Organization, year: int | None = None) -> dict[int, Counts]:
-    """Open / overdue / closed items per organisation under `town`, in one query."""
+def town_counts(town: Organization) -> list[tuple[Organization, Counts]]:
+    """Each active branch under `town` with its open / overdue / closed items: ONE query."""
     today = clock.today()
-    is_open = RectificationItem.status == Status.OPEN
-    query = (select(RectificationItem.org_id,
-                    func.sum(case((is_open, 1), else_=0)),
-                    func.sum(case((and_(is_open, RectificationItem.due_on < today), 1), else_=0)),
-                    func.sum(case((RectificationItem.status == Status.CLOSED, 1), else_=0)))
-             .join(RectificationItem.org).where(Organization.path.startswith(town.path))
-             .group_by(RectificationItem.org_id))
-    if year is not None:
-        query = query.where(RectificationItem.year == year)
-    return {org_id: Counts(int(o or 0), int(d or 0), int(c or 0))
-            for org_id, o, d, c in db.session.execute(query)}
-
-
-def branches_of(town: Organization) -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(
-        Organization.path.startswith(town.path), Organization.active.is_(True),
-        Organization.kind.in_((OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)))
-        .order_by(Organization.path)))
+    item = RectificationItem
+    is_open = item.status == Status.OPEN
+    rows = db.session.execute(
+        select(Organization,
+               func.sum(case((is_open, 1), else_=0)),
+               func.sum(case((and_(is_open, item.due_on < today), 1), else_=0)),
+               func.sum(case((item.status == Status.CLOSED, 1), else_=0)))
+        .outerjoin(item, item.org_id == Organization.id)
+        .where(Organization.path.startswith(town.path), Organization.active.is_(True),
+               Organization.kind.in_((OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)))
+        .group_by(Organization.id).order_by(Organization.path)).all()
+    return [(org, Counts(int(o or 0), int(d or 0), int(c or 0))) for org, o, d, c in rows]
 
 
 # ---- rules ----------------------------------------------------------------------------------

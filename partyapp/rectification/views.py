@@ -12,6 +12,7 @@ from .. import clock
 from ..authz import can, require
 from ..extensions import db
 from ..models import Organization, OrgKind
+from ..meetings.services import ORG_LIFE, Meeting
 from . import photos, services
 from .forms import CloseForm, EvidenceForm, ItemForm
 from .models import Source, Status
@@ -42,10 +43,23 @@ def _item_form(org: Organization) -> ItemForm:
     return form
 
 
+def _org_life_meeting(org: Organization, meeting_id: int | None) -> Meeting | None:
+    """The branch's own 组织生活会 whose 查摆问题 are being listed (?meeting=), if any."""
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None or meeting.branch_id != org.id or not _is_org_life(meeting):
+        return None
+    return meeting
+
+
+def _is_org_life(meeting) -> bool:
+    return any(kind.code == ORG_LIFE for kind in meeting.kinds)
+
+
 @bp.route("/org/<int:org_id>", methods=["GET", "POST"])
 def org_list(org_id):
     org = _org(org_id)
     may_raise = can(current_user, "rectification.manage", org)
+    meeting = _org_life_meeting(org, request.args.get("meeting", type=int))
     form, problems = _item_form(org), []
     if request.method == "POST":
         if not may_raise:
@@ -53,14 +67,17 @@ def org_list(org_id):
         if form.validate_on_submit():
             item = services.raise_item(current_user, org, problem=form.problem.data,
                                        measures=form.measures.data, owner_id=form.owner_id.data,
-                                       due_on=form.due_on.data, source=Source.ORG_LIFE)
+                                       due_on=form.due_on.data, source=Source.ORG_LIFE,
+                                       source_ref=meeting.id if meeting else None)
             if not isinstance(item, list):
                 flash("整改事项已列入清单，责任人会收到消息。", "success")
-                return redirect(url_for("rectification.org_list", org_id=org.id), code=303)
+                return redirect(url_for("rectification.org_list", org_id=org.id,
+                                        meeting=meeting.id if meeting else None), code=303)
             problems = item
     status = request.args.get("status", "")
     return render_template(
         "rectification/list.html", org=org, form=form, problems=problems, may_raise=may_raise,
+        meeting=meeting,
         items=services.items_of(org, status=status if status in Status.LABELS else None),
         status=status, statuses=Status.LABELS, today=clock.today())
 
@@ -141,9 +158,7 @@ def town(town_id):
 
 
 def _town_rows(town_org: Organization) -> list:
-    counts = services.counts_by_org(town_org)
-    return [(branch, counts.get(branch.id, services.Counts()))
-            for branch in services.branches_of(town_org)]
+    return services.town_counts(town_org)
 
 
 def town_section(town=None, **_context) -> Markup:
@@ -152,3 +167,14 @@ def town_section(town=None, **_context) -> Markup:
         return Markup("")
     return Markup(render_template("rectification/_town_section.html", town=town,
                                   rows=_town_rows(town)))
+
+
+def meeting_section(meeting=None, **_context) -> Markup:
+    """A 组织生活会's page: its 查摆问题 as items of the branch's 整改清单, and the way to add one."""
+    if meeting is None or not _is_org_life(meeting) or not can(
+            current_user, "rectification.view", meeting.branch):
+        return Markup("")
+    items = services.items_of(meeting.branch, source=Source.ORG_LIFE, source_ref=meeting.id)
+    return Markup(render_template(
+        "rectification/_meeting_section.html", meeting=meeting, items=items, today=clock.today(),
+        may_raise=can(current_user, "rectification.manage", meeting.branch)))

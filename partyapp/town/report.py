@@ -122,10 +122,8 @@ def _attendance(sheet, board) -> None:
 
 def _rectification(sheet, board) -> None:
     """整改一个，销号一个: each branch's items (open, overdue, closed), then the overdue ones."""
-    counts = rectification.counts_by_org(board.town)
     _header(sheet, ["支部", "整改中", "已超期", "已销号"])
-    for branch in rectification.branches_of(board.town):
-        c = counts.get(branch.id, rectification.Counts())
+    for branch, c in rectification.town_counts(board.town):
         sheet.append([branch.name, c.open, c.overdue, c.closed])
     sheet.append([])
     _header(sheet, ["支部", "已超期的问题", "责任人", "整改时限"])
