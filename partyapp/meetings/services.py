@@ -47,7 +47,8 @@ from .ledger import (LEDGER_HEADERS, HeldMeeting, PeriodRange, export_workbook, 
                      month_range, mondays, months, parse_period, quarter_range)
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,  # noqa: F401
                      LeaveStatus, MakeUpStudy, Meeting, MeetingAttendee, MeetingKind,
-                     MeetingPhoto, MeetingStatus, MemberCode, ORG_LIFE, Period)
+                     MeetingPhoto, MeetingStatus, MemberCode, ORG_LIFE, Period,
+                     meeting_kind_link)
 from .planning import (MAKE_UP_DAYS, MeetingPlan, active_kinds, active_role_filter,  # noqa: F401
                        add_photo, all_kinds, amend_minutes, attendee_ids, branch_meetings,
                        branch_of, branch_party_members, branch_people, cancel_meeting,

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from .. import clock
 from ..extensions import db
+from ..meetings.services import ORG_LIFE, Meeting, MeetingKind, meeting_kind_link
 from .models import RectificationEvidence, RectificationItem, Source, Status
 
 ITEMS = [
@@ -30,6 +33,7 @@ def seed(ctx) -> None:
         secretary, owner = members[0], members[owner_index]
         item = RectificationItem(
             org_id=branch.id, confirm_org_id=branch.id, source=Source.ORG_LIFE,
+            source_ref=_org_life_meeting(branch.id),
             year=today.year, problem=problem, measures=measures, owner_id=owner.id,
             due_on=today + timedelta(days=days), created_by_id=secretary.id)
         db.session.add(item)
@@ -40,3 +44,12 @@ def seed(ctx) -> None:
         if closed:
             item.status, item.closed_by_id = Status.CLOSED, secretary.id
             item.closed_at, item.closing_note = clock.now(), "核实到位"
+
+
+def _org_life_meeting(branch_id: int) -> int | None:
+    """The branch's demo 组织生活会 (meetings' demo), whose 查摆问题 these items are."""
+    return db.session.scalar(
+        select(Meeting.id).join(meeting_kind_link, meeting_kind_link.c.meeting_id == Meeting.id)
+        .join(MeetingKind, MeetingKind.id == meeting_kind_link.c.kind_id)
+        .where(Meeting.branch_id == branch_id, MeetingKind.code == ORG_LIFE)
+        .order_by(Meeting.starts_at.desc()).limit(1))
