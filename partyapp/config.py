@@ -29,6 +29,9 @@ def configure(app, test_config=None):
         SQLITE_SYNCHRONOUS=os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper(),
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Failed log-in counters (auth/guard.py): Redis when set, else the login_failure table.
+        LOGIN_GUARD_REDIS_URL=os.environ.get("REDIS_URL", ""),
+        LOGIN_GUARD_PREFIX=os.environ.get("LOGIN_GUARD_PREFIX", "partyapp:login:"),
         NOTIFY_SENDER=os.environ.get("NOTIFY_SENDER", "record"),
         WECOM_WEBHOOK_URL=os.environ.get("WECOM_WEBHOOK_URL", ""),
         # A branch's own robot address must start with this (no posting to arbitrary hosts).

@@ -18,7 +18,7 @@ from .. import audit, clock
 from ..auth.services import create_invitation
 from ..authz import active_memberships
 from ..extensions import db
-from ..models import AuditEntry, Membership, Organization, OrgKind, Person, Role
+from ..models import AuditEntry, InvitationPurpose, Membership, Organization, OrgKind, Person, Role
 from ..notify.services import send_to_branch_group
 from ..phones import normalize_mobile
 from .handover import roles_ended
@@ -326,6 +326,14 @@ def issue_invitation(branch: Organization, person: Person, actor) -> str:
     """A new one-time link (older links stop working). Returns the token."""
     audit.record(actor, "roster.invite", "person", person.id, org_id=branch.id, name=person.name)
     return create_invitation(person, actor=actor)
+
+
+def issue_login_link(branch: Organization, person: Person, actor) -> str:
+    """A one-time log-in link / QR for a member who cannot log in (a new phone, a forgotten
+    password, cookies lost in WeChat): used once, 30 minutes, never rate-limited. Audited."""
+    audit.record(actor, "roster.login_link", "person", person.id, org_id=branch.id,
+                 name=person.name)
+    return create_invitation(person, actor=actor, purpose=InvitationPurpose.LOGIN)
 
 
 def qr_data_uri(text: str) -> str:

@@ -105,10 +105,24 @@ def person_invite(branch_id, person_id):
     return response
 
 
-def _invitation_link(token: str) -> str:
+@bp.post("/<int:branch_id>/people/<int:person_id>/login-link")
+def person_login_link(branch_id, person_id):
+    """A one-time log-in QR the secretary shows the member (shown once, like an invitation)."""
+    branch = _branch_or_404(branch_id, "roster.manage")
+    entry = _entry_or_404(branch, person_id)
+    token = services.issue_login_link(branch, entry.person, current_user)
+    link = _invitation_link(token, "auth.login_link")
+    response = current_app.make_response(render_template(
+        "org/invitation.html", branch=branch, person=entry.person, link=link,
+        qr=services.qr_data_uri(link), login_link=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invitation_link(token: str, endpoint: str = "auth.accept_invitation") -> str:
     base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("auth.accept_invitation", token=token)
-    return base + path if base else url_for("auth.accept_invitation", token=token, _external=True)
+    path = url_for(endpoint, token=token)
+    return base + path if base else url_for(endpoint, token=token, _external=True)
 
 
 @bp.get("/<int:branch_id>/import")
