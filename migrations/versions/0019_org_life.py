@@ -1,5 +1,5 @@
 """组织生活: the 整改清单 (rectification items and their evidence); the yearly meeting kind
-组织生活会 (all members, at least once a year)
+组织生活会 (all members, at least once a year); the claim of the leaders' 双重组织生活 reminder
 
 Revision ID: 0019_org_life
 Revises: 0013_attendance_circles
@@ -61,6 +61,16 @@ def upgrade():
         sa.UniqueConstraint('photo'),
     )
     op.create_index('ix_rectification_evidence_item_id', 'rectification_evidence', ['item_id'])
+    op.create_table(
+        'dual_life_reminder',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('person_id', 'year'),
+    )
     _add_org_life_kind()
 
 
@@ -80,6 +90,7 @@ def _add_org_life_kind():
 
 
 def downgrade():
+    op.drop_table('dual_life_reminder')
     op.execute("DELETE FROM meeting_kind WHERE code = 'org_life' AND id NOT IN "
                "(SELECT kind_id FROM meeting_kind_link)")
     op.drop_index('ix_rectification_evidence_item_id', table_name='rectification_evidence')

@@ -354,3 +354,14 @@ class PendingScan(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class DualLifeReminder(db.Model):
+    """Claims the November reminder of 双重组织生活: one row per leader and year."""
+
+    __tablename__ = "dual_life_reminder"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    year: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

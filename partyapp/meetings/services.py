@@ -39,6 +39,8 @@ from .checkin import (PENDING_SCAN_MINUTES, CheckInResult, check_in,  # noqa: F4
 from .compliance import (Compliance, Missing, YearlyCount, branch_compliance,  # noqa: F401
                          send_compliance_reminders, town_yearly_compliance,
                          yearly_compliance)
+from .dual_life import (DUAL_LIFE_MIN_PER_YEAR, LeaderCount, dual_life_counts,  # noqa: F401
+                        dual_life_kinds, send_dual_life_reminders)
 from .door import CODE_PREFIX, active_code, codes_for, issue_code, person_for_code  # noqa: F401
 from .exemptions import (approve_exemption, branch_exemptions, end_exemption,  # noqa: F401
                          exemption_problem)

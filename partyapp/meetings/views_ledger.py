@@ -67,4 +67,6 @@ def town_org_life_section(town=None, **_context) -> Markup:
         return Markup("")
     year = clock.today().year
     return Markup(render_template("meetings/_town_yearly.html", year=year,
-                                  rows=services.town_yearly_compliance(town, year)))
+                                  rows=services.town_yearly_compliance(town, year),
+                                  leaders=services.dual_life_counts(town, year),
+                                  need=services.DUAL_LIFE_MIN_PER_YEAR))
