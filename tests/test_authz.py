@@ -12,18 +12,20 @@ from .factories import make_person
 # persona -> permissions it must hold over its own branch
 OWN_BRANCH = {
     "member": {"branch.view", "meeting.attend", "meeting.view", "commitment.own", "review.vote",
-               "rating.view"},
+               "rating.view", "rectification.view"},
     # a group leader's own rights (plan meetings, see the roster) reach the group only
     "group_leader": {"branch.view", "meeting.attend", "meeting.view", "commitment.own",
-                     "review.vote", "rating.view"},
+                     "review.vote", "rating.view", "rectification.view"},
     "recorder": {"branch.view", "meeting.attend", "meeting.view", "meeting.run", "roster.view",
-                 "meeting.ledger", "commitment.own", "review.vote", "rating.view"},
+                 "meeting.ledger", "commitment.own", "review.vote", "rating.view",
+                 "rectification.view"},
     "secretary": set(authz.PERMISSIONS) - {"opinion.supervise", "town.oversee", "town.manage",
                                            "calendar.manage"},
     "villager_rep": {"branch.view", "meeting.attend", "meeting.view", "review.vote", "rating.view"},
     "town_admin": {"branch.view", "roster.view", "roster.manage", "audit.view", "meeting.view",
                    "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
-                   "rating.view", "commitment.judge"},
+                   "rating.view", "commitment.judge", "rectification.view",
+                   "rectification.manage", "rectification.confirm"},
 }
 
 

@@ -76,9 +76,9 @@ def test_the_town_sees_each_leaders_count(app_ctx, world, frozen, client, login)
     _held(world.branch, ("branch_assembly",), world.secretary, [one])
     frozen(datetime(2026, 11, 10, 2, 0, tzinfo=clock.UTC))
     login(world.town_admin)
-    page = client.get(f"/town/{world.town.id}/").get_data(as_text=True)
+    page = client.get(f"/town/{world.town.id}/?section=meetings").get_data(as_text=True)
     table = page.split('id="dual-life-table"', 1)[1]
     assert "✗ 1次" in table.split(f'data-person="{one.id}"', 1)[1].split("</tr>")[0]
     assert "✗ 0次" in table.split(f'data-person="{two.id}"', 1)[1].split("</tr>")[0]
     login(world.other_town_admin)
-    assert client.get(f"/town/{world.town.id}/").status_code in (403, 404)
+    assert client.get(f"/town/{world.town.id}/?section=meetings").status_code in (403, 404)

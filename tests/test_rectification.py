@@ -196,8 +196,10 @@ def test_the_town_sees_open_and_overdue_items_and_the_list_prints(world, client,
     sheet = list(book["整改清单"].iter_rows(values_only=True))
     assert ("甲一村党支部", 2, 1, 0) in sheet
     assert ("甲一村党支部", "党员学习笔记空白", "普通党员", "2026-11-05") in sheet
+    db.session.commit()       # end this test's read transaction before the next log-in writes
     login(world.other_town_admin)
     assert client.get(f"/rectification/town/{world.town.id}").status_code == 403
+    db.session.commit()
     login(world.secretary)
     printed = client.get(f"/rectification/org/{world.branch.id}/print").get_data(as_text=True)
     assert printed.count("党员学习笔记空白") == 2 and "已超期" in printed and "2026-11-05" in printed
