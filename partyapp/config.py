@@ -43,6 +43,10 @@ def configure(app, test_config=None):
         BALLOT_KEY_DIR=os.environ.get("BALLOT_KEY_DIR")
         or str(Path(app.instance_path) / "ballot_keys"),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        # Meeting kind codes that count as a leader's 双重组织生活 (meetings/dual_life.py).
+        DUAL_LIFE_KINDS=tuple(code.strip() for code in os.environ.get(
+            "DUAL_LIFE_KINDS", "org_life,branch_assembly,group_meeting,party_lecture").split(",")
+            if code.strip()),
         PASSWORD_HASH_METHOD="scrypt",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -63,11 +63,12 @@ def test_a_leader_with_one_by_november_is_reminded_once(app_ctx, world, frozen):
 def test_the_kinds_that_count_are_configurable(app, app_ctx, world):
     one, _ = _leaders(world)
     _held(world.branch, ("theme_day",), world.secretary, [one])
+    saved = app.config["DUAL_LIFE_KINDS"]
     app.config["DUAL_LIFE_KINDS"] = ("theme_day",)
     try:
         counts = {r.person.id: r.attended for r in meetings.dual_life_counts(world.town, 2026)}
     finally:
-        app.config.pop("DUAL_LIFE_KINDS")
+        app.config["DUAL_LIFE_KINDS"] = saved
     assert counts[one.id] == 1
 
 
