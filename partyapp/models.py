@@ -272,8 +272,19 @@ class Notification(db.Model):
 Index("ix_notification_inbox", Notification.person_id, Notification.read_at)
 
 
+class OutboxStatus:
+    QUEUED = "queued"      # waiting for the clock process (next_try_at)
+    SENT = "sent"
+    FAILED = "failed"      # given up: too many tries or past the time limit; the secretary sees it
+
+
 class OutboundMessage(db.Model):
-    """What a sender was asked to deliver (the record sender keeps only this)."""
+    """The outbox: a message for a group outside the site, added in the transaction of the
+    change it tells about and sent later by the clock process (notify.jobs), never inside a
+    request. The record sender only records (sent at once). `created_at` is when it was first
+    queued, `error` the last error; `org_id` the branch whose robot it goes to (its secretary
+    sees failures). The robot's key is never stored here: it is read from the branch (or the
+    configuration) when sending."""
 
     __tablename__ = "outbound_message"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -283,6 +294,16 @@ class OutboundMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     delivered: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.SENT,
+                                        server_default=OutboxStatus.SENT)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+
+
+Index("ix_outbound_message_due", OutboundMessage.status, OutboundMessage.next_try_at)
+Index("ix_outbound_message_org", OutboundMessage.org_id, OutboundMessage.status)
 
 
 class Heartbeat(db.Model):
@@ -296,6 +317,7 @@ class Heartbeat(db.Model):
 __all__ = [
     "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "PersonStatus", "Person", "Role",
     "Membership",
-    "InvitationPurpose", "Invitation", "LoginSession", "LoginFailure", "AuditEntry", "Notification", "OutboundMessage", "Heartbeat", "UniqueConstraint",
+    "InvitationPurpose", "Invitation", "LoginSession", "LoginFailure", "AuditEntry", "Notification",
+    "OutboundMessage", "OutboxStatus", "Heartbeat", "UniqueConstraint",
 ]
 

@@ -36,7 +36,7 @@ def configure_login(app) -> None:
     @login_manager.user_loader
     def load_person(session_id: str):
         person_id, version, token = (session_id.split(":") + ["", ""])[:3]
-        if not person_id.isdigit() or not token or len(token) > 64:
+        if not (person_id.isascii() and person_id.isdigit()) or not token or len(token) > 64:
             return None
         person = person_by_id(int(person_id), token)
         if person is None or str(person.session_version) != version or not person.active:

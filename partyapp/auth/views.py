@@ -22,8 +22,9 @@ KNOWN_DEVICE_DAYS = 400
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: '//evil.example' and 'https://…' fall back to the home page."""
-    if not target:
+    """Only local paths: '//evil.example' and 'https://…' fall back to the home page, and so
+    does anything with a control character (CR/LF would split the Location header)."""
+    if not target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \

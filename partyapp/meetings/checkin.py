@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, is_busy_error
 from .models import (CheckIn, CheckInMethod, LeaveRequest, LeaveStatus, Meeting, MeetingAttendee,
                      PendingScan,
                      MeetingStatus)
@@ -40,6 +40,7 @@ REASONS = {
     "cancelled": "本次会议已取消，无需签到。",
     "closed": "本次会议已结束并归档，签到已关闭。",
     "scan_too_old": "扫码已超过10分钟，请重新扫描大屏上的二维码。",
+    "busy": "签到没有成功，请重新扫码。",    # the database was busy: nothing was stored
 }
 
 
@@ -61,7 +62,7 @@ def make_token(meeting_id: int, slot: int | None = None) -> str:
 def token_problem(meeting_id: int, token: str) -> str | None:
     """None when the token is good now, else the reason key ("expired" or "invalid")."""
     slot_text, _, signature = (token or "")[:64].partition("-")
-    if not slot_text.isdigit() or not hmac.compare_digest(
+    if not (slot_text.isascii() and slot_text.isdigit()) or not hmac.compare_digest(
             signature.encode(), _signature(meeting_id, int(slot_text)).encode()):
         return "invalid"
     now_slot = current_slot()
@@ -142,6 +143,11 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
     except IntegrityError:     # the same person's other request won the race
         db.session.rollback()
         return _existing_result(meeting.id, person_id)
+    except OperationalError as exc:
+        if not is_busy_error(exc):
+            raise
+        db.session.rollback()   # the insert (and a leave's withdrawal) is all or nothing
+        return CheckInResult(False, "busy")
     return CheckInResult(True, at=at, late=late, check_in_id=row_id)
 
 

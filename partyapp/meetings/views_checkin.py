@@ -164,6 +164,9 @@ def _device_id() -> str | None:
 
 
 def _refusal(meeting: Meeting, reason: str):
+    if reason == "busy":   # the database was busy: nothing stored, scan again in a moment
+        return _scan_page(meeting, None, checkin.reason_text(reason, meeting)), 503, {
+            "Retry-After": "3"}
     status = 403 if reason == "not_on_list" else 200
     return _scan_page(meeting, None, checkin.reason_text(reason, meeting)), status
 
