@@ -77,10 +77,21 @@ PAGES = [
     ("town dashboard", "town.dashboard", ADMIN, lambda c: {"town_id": c["town"]}),
     *[(f"town tab {key}", "town.dashboard", ADMIN,
        lambda c, key=key: {"town_id": c["town"], "section": key})
-      for key in ("meetings", "opinions", "commitments", "stars")],
+      for key in ("meetings", "opinions", "commitments", "stars", "terms", "dues", "training")],
     ("town stars", "ratings.town", ADMIN, lambda c: {"town_id": c["town"]}),
     ("my stars", "ratings.mine", MEMBER, lambda c: {}),
     ("branch rating", "ratings.branch", SECRETARY, _branch),
+    # 换届 terms.
+    ("town terms", "terms.town", ADMIN, lambda c: {"town_id": c["town"]}),
+    ("branch term", "terms.org_term", SECRETARY, lambda c: {"org_id": c["branch"]}),
+    # 党费.
+    ("my dues", "dues.mine", MEMBER, lambda c: {}),
+    ("dues book", "dues.book", RECORDER, _branch),
+    ("dues arrears", "dues.arrears", SECRETARY, _branch),
+    # Training.
+    ("my training", "training.mine", MEMBER, lambda c: {}),
+    ("branch training", "training.branch", SECRETARY, _branch),
+    ("town training", "training.town", ADMIN, lambda c: {"town_id": c["town"]}),
     # 整改清单 (issue 22).
     ("rectification list", "rectification.org_list", SECRETARY, _branch_org),
     ("rectification print", "rectification.print_view", SECRETARY, _branch_org),

@@ -66,6 +66,18 @@ PERMISSIONS: dict[str, set[str]] = {
     "rectification.view": MEMBER_ROLES | {Role.TOWN_ADMIN},
     "rectification.manage": _OFFICERS | {Role.TOWN_ADMIN},
     "rectification.confirm": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
+    # 届期: the branch's officers see their own; the town registers and corrects it.
+    "term.view": _OFFICERS | {Role.TOWN_ADMIN},
+    "term.manage": {Role.TOWN_ADMIN},
+    # 党费: the recorder (记录人) keeps the dues book and sees the bases; arrears (连续未交)
+    # only the secretary and the 组织委员 — never the whole branch, nor the town (counts only).
+    "dues.record": {Role.RECORDER},
+    "dues.arrears": {Role.SECRETARY, Role.ORGANIZER},
+    # Training counted per person: the branch's officers see and enter it; the town plans its
+    # own sessions (书记轮训, 党员集中培训) and checks their participants in.
+    "training.view": _OFFICERS | {Role.TOWN_ADMIN},
+    "training.record": _OFFICERS | {Role.TOWN_ADMIN},
+    "training.plan": {Role.TOWN_ADMIN},
 }
 
 

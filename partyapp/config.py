@@ -55,6 +55,14 @@ def configure(app, test_config=None):
         DUAL_LIFE_KINDS=tuple(code.strip() for code in os.environ.get(
             "DUAL_LIFE_KINDS", "org_life,branch_assembly,group_meeting,party_lecture").split(",")
             if code.strip()),
+        # Length of a village organisation's term (届期) in years, unless the town enters another.
+        TERM_YEARS=int(os.environ.get("TERM_YEARS", "5")),
+        # 党费 of farmer and other members: a small fixed amount a month, in 元 (0.2–2 by default).
+        DUES_FIXED_MIN=os.environ.get("DUES_FIXED_MIN", "0.2"),
+        DUES_FIXED_MAX=os.environ.get("DUES_FIXED_MAX", "2"),
+        # Training: a member's yearly class hours; the shortest 书记轮训 that counts (days).
+        TRAINING_MEMBER_HOURS=float(os.environ.get("TRAINING_MEMBER_HOURS", "32")),
+        TRAINING_ROTATION_DAYS=float(os.environ.get("TRAINING_ROTATION_DAYS", "1")),
         PASSWORD_HASH_METHOD="scrypt",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -29,6 +29,11 @@ calendar_changed = signals.signal("calendar-changed")
 # that feature's open work to the new holder (opinions, meetings' future attendees and hosts).
 roles_ended = signals.signal("roles-ended")
 
+# An organisation recorded a 换届 (org's change_term): sent with the organisation as the
+# sender and `on` (the day) and `actor`, inside the same transaction, so the terms feature
+# starts the next term then.
+term_changed = signals.signal("term-changed")
+
 
 @dataclass(frozen=True)
 class Job:

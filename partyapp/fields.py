@@ -1,6 +1,7 @@
 """Form fields whose parse errors speak Chinese (WTForms' own messages are English), shared by
 every feature's forms."""
-from wtforms import DateField, FloatField, IntegerField
+from wtforms import DateField, FloatField, IntegerField, SelectField
+from wtforms.validators import ValidationError
 
 REQUIRED = "请填写这一项"
 
@@ -38,3 +39,13 @@ class ChineseDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("日期格式不对，请写成 2001-07-01") from None
+
+
+class ChineseSelect(SelectField):
+    """A select whose "not one of the choices" speaks Chinese (WTForms: "Not a valid choice")."""
+
+    def pre_validate(self, form):
+        if self.validate_choice and self.choices is not None:
+            values = {str(choice[0]) for choice in self.iter_choices()}
+            if str(self.data) not in values:
+                raise ValidationError("请从列表中选择")

@@ -18,14 +18,18 @@ OWN_BRANCH = {
                      "review.vote", "rating.view", "rectification.view"},
     "recorder": {"branch.view", "meeting.attend", "meeting.view", "meeting.run", "roster.view",
                  "meeting.ledger", "commitment.own", "review.vote", "rating.view",
-                 "rectification.view"},
+                 "rectification.view",
+                 "dues.record"},     # the recorder keeps the dues book (and sees the bases)
+    # never the dues book (bases), nor registering terms or planning the town's training
     "secretary": set(authz.PERMISSIONS) - {"opinion.supervise", "town.oversee", "town.manage",
-                                           "calendar.manage"},
+                                           "calendar.manage", "dues.record", "term.manage",
+                                           "training.plan"},
     "villager_rep": {"branch.view", "meeting.attend", "meeting.view", "review.vote", "rating.view"},
     "town_admin": {"branch.view", "roster.view", "roster.manage", "audit.view", "meeting.view",
                    "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
-                   "rating.view", "commitment.judge", "rectification.view",
-                   "rectification.manage", "rectification.confirm"},
+                   "rating.view", "commitment.judge", "term.view", "term.manage",
+                   "training.view", "training.record", "training.plan",   # no dues of people
+                   "rectification.view", "rectification.manage", "rectification.confirm"},
 }
 
 

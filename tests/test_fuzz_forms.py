@@ -50,7 +50,42 @@ def _plan(w):
             "checkin_opens_minutes": "30", "late_after_minutes": "10"}
 
 
+def _today(w):
+    return clock.today().isoformat()
+
+
 FORMS = {
+    "term record": FormCase(
+        "town_admin", lambda w: f"/terms/org/{w.branch.id}/record",
+        lambda w: {"started_on": _today(w), "years": "5"}, "audit_entry",
+        page=lambda w: f"/terms/org/{w.branch.id}"),
+    "dues profile": FormCase(
+        "recorder", lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}/profile",
+        lambda w: {"category": "employed", "base": "4200", "fixed": ""}, "audit_entry",
+        page=lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}"),
+    "dues payment": FormCase(
+        "recorder", lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}/pay",
+        lambda w: {"months": w.extra["dues_month"], "paid_on": _today(w), "how": "cash",
+                   "approved": "y"}, "dues_payment",
+        page=lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}"),
+    "dues entered amount": FormCase(
+        "recorder", lambda w: f"/dues/branch/{w.branch.id}/records/{w.extra['dues_record']}/due",
+        lambda w: {"due": "1.50"}, "audit_entry",
+        page=lambda w: f"/dues/branch/{w.branch.id}/people/{w.member.id}"),
+    "training session": FormCase(
+        "town_admin", lambda w: f"/training/town/{w.town.id}/sessions",
+        lambda w: {"kind": "course", "title": "党员冬训", "starts_on": _today(w), "days": "1",
+                   "hours": "8", "place": "镇党校"}, "training_session",
+        page=lambda w: f"/training/town/{w.town.id}"),
+    "training record": FormCase(
+        "secretary", lambda w: f"/training/branch/{w.branch.id}/records",
+        lambda w: {"person_id": str(w.member.id), "title": "网络党校专题", "provider": "县委党校",
+                   "started_on": _today(w), "days": "1", "hours": "4", "rotation": ""},
+        "training_record", page=lambda w: f"/training/branch/{w.branch.id}"),
+    "dues note": FormCase(
+        "secretary", lambda w: f"/dues/branch/{w.branch.id}/arrears/{w.member.id}/note",
+        lambda w: {"kind": "reason", "text": "外出务工，已电话联系"}, "dues_note",
+        page=lambda w: f"/dues/branch/{w.branch.id}/arrears"),
     "opinion submit": FormCase(
         ANON, lambda w: f"/opinions/v/{w.branch.slug}/new",
         lambda w: {"category": "村务", "content": "村口的路灯坏了三天，晚上看不见路。",

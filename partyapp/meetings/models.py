@@ -80,6 +80,8 @@ DEFAULT_KINDS = [
     ("joint_leadership", "班子联席会议", Period.WEEK, 1, False, False, Circle.TWO_COMMITTEES),
     ("party_mass_joint", "党群联席会议", Period.QUARTER, 1, False, True, Circle.MEMBERS_REPS),
     ("villager_reps", "村民代表会议", None, 0, False, True, Circle.VILLAGER_REPS),
+    # Counted per person by the training feature (学时 = the meeting's length).
+    ("training", "党员教育培训", None, 0, False, False, Circle.MEMBERS),
     # 专题组织生活会 (004 §6, 002 五): every branch at least once a year, all members.
     ("org_life", "组织生活会", Period.YEAR, 1, False, False, Circle.MEMBERS),
 ]

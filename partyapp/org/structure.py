@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, clock
 from ..extensions import db
+from ..features import term_changed
 from ..models import Membership, Organization, OrgKind, Person, PersonStatus, Role
 from .handover import roles_ended
 from .services import RosterError, insert_org, is_current, pinyin_key, role_titles
@@ -265,4 +266,5 @@ def change_term(branch: Organization, officers: dict[str, int | None],
                                  for role, pid in officers.items() if pid]
                                 + [f"{eligible[pid].name}:{post or '两委成员'}"
                                    for pid, post in committee]))
+    term_changed.send(branch, on=on, actor=actor)
     db.session.commit()

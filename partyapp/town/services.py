@@ -25,6 +25,9 @@ from ..meetings.services import (Counts, PeriodRange, active_kinds, held_meeting
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
+from ..dues.services import BranchSummary, town_summary
+from ..terms.services import TermRow, town_terms
+from ..training.services import TownTraining, town_training
 from ..opinions.services import (branch_secretary_id, escalated_opinions, monthly_on_time,
                                  village_reply_stats)
 from . import charts, score
@@ -34,7 +37,7 @@ from .models import SupervisoryNote
 TREND_MONTHS = 6
 # The dashboard's tabs (?section=): key -> label. The print view and the workbook hold all.
 SECTIONS = {"overview": "总览", "meetings": "开会", "opinions": "意见", "commitments": "承诺",
-            "stars": "星级"}
+            "stars": "星级", "terms": "换届", "dues": "党费", "training": "培训"}
 DEFAULT_SECTION = "overview"
 NOTE_MAX = 500
 
@@ -224,6 +227,27 @@ class Dashboard:
     @cached_property
     def notes(self) -> dict[int, list[SupervisoryNote]]:
         return notes_for([o.id for o in self.escalated])
+
+    @cached_property
+    def terms(self) -> list[TermRow]:
+        """Every organisation's current term (届期); overdue ones first."""
+        order = {"overdue": 0, "none": 1, "soon": 2, "ok": 3}
+        return sorted(town_terms(self.town), key=lambda row: order[row.state])
+
+    @property
+    def overdue_terms(self) -> list[TermRow]:
+        return [row for row in self.terms if row.state in ("overdue", "none")]
+
+    @cached_property
+    def dues(self) -> dict[int, BranchSummary]:
+        """党费 per branch this quarter: due, paid, unpaid member-months, members 3+ months
+        behind (counts only, no names)."""
+        return town_summary(self.ids, self.quarter.first, self.quarter.last)
+
+    @cached_property
+    def training(self) -> TownTraining:
+        """The quarter's year: secretaries without 轮训, members below the yearly hours."""
+        return town_training(self.town, self.quarter.first.year)
 
     @cached_property
     def attendance_trends(self) -> list[Trend]:
