@@ -39,6 +39,10 @@ def _branch(ctx):
     return {"branch_id": ctx["branch"]}
 
 
+def _branch_org(ctx):
+    return {"org_id": ctx["branch"]}
+
+
 def _meeting(ctx):
     return {"meeting_id": ctx["meeting"]}
 
@@ -88,6 +92,12 @@ PAGES = [
     ("my training", "training.mine", MEMBER, lambda c: {}),
     ("branch training", "training.branch", SECRETARY, _branch),
     ("town training", "training.town", ADMIN, lambda c: {"town_id": c["town"]}),
+    # 整改清单 (issue 22).
+    ("rectification list", "rectification.org_list", SECRETARY, _branch_org),
+    ("rectification print", "rectification.print_view", SECRETARY, _branch_org),
+    ("rectification item", "rectification.detail", MEMBER,
+     lambda c: {"item_id": c["rectification_item"]}),
+    ("rectification town", "rectification.town", ADMIN, lambda c: {"town_id": c["town"]}),
     # Downloads: Excel workbooks, reported apart from the pages (a file, not a screen).
     ("ledger workbook", "meetings.ledger_export", SECRETARY, _branch),
 ]
@@ -144,6 +154,7 @@ def context(app) -> dict:
     from partyapp.meetings.models import Meeting
     from partyapp.models import Organization
     from partyapp.opinions.models import Opinion
+    from partyapp.rectification.models import RectificationItem
 
     with app.app_context():
         branch = db.session.scalar(select(Organization).where(Organization.slug == VILLAGE))
@@ -155,6 +166,8 @@ def context(app) -> dict:
                 Opinion.branch_id == branch.id).order_by(Opinion.id.desc())),
             "commitment": db.session.scalar(select(Commitment.id).where(
                 Commitment.branch_id == branch.id).order_by(Commitment.id.desc())),
+            "rectification_item": db.session.scalar(select(RectificationItem.id).where(
+                RectificationItem.org_id == branch.id).order_by(RectificationItem.id)),
         }
 
 

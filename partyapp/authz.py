@@ -61,6 +61,11 @@ PERMISSIONS: dict[str, set[str]] = {
     "town.oversee": {Role.TOWN_ADMIN},
     "town.manage": {Role.TOWN_ADMIN},
     "calendar.manage": {Role.TOWN_ADMIN},
+    # 整改清单: members see their branch's list; officers raise items; 销号 needs one of these
+    # AND someone other than the one responsible and the one who gave the evidence.
+    "rectification.view": MEMBER_ROLES | {Role.TOWN_ADMIN},
+    "rectification.manage": _OFFICERS | {Role.TOWN_ADMIN},
+    "rectification.confirm": {Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWN_ADMIN},
     # 届期: the branch's officers see their own; the town registers and corrects it.
     "term.view": _OFFICERS | {Role.TOWN_ADMIN},
     "term.manage": {Role.TOWN_ADMIN},

@@ -51,6 +51,10 @@ def configure(app, test_config=None):
         BALLOT_KEY_DIR=os.environ.get("BALLOT_KEY_DIR")
         or str(Path(app.instance_path) / "ballot_keys"),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        # Meeting kind codes that count as a leader's 双重组织生活 (meetings/dual_life.py).
+        DUAL_LIFE_KINDS=tuple(code.strip() for code in os.environ.get(
+            "DUAL_LIFE_KINDS", "org_life,branch_assembly,group_meeting,party_lecture").split(",")
+            if code.strip()),
         # Length of a village organisation's term (届期) in years, unless the town enters another.
         TERM_YEARS=int(os.environ.get("TERM_YEARS", "5")),
         # 党费 of farmer and other members: a small fixed amount a month, in 元 (0.2–2 by default).

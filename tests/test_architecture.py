@@ -11,7 +11,8 @@ GRAPH = import_graph()
 FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
-            "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "training", "town")
+            "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "training",
+            "rectification", "town")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -38,8 +39,9 @@ ALLOWED = {
     "terms": {"main", "notify"},
     "dues": {"main", "notify"},
     "training": {"main", "meetings", "notify"},
+    "rectification": {"main", "notify", "meetings"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "terms",
-             "dues", "training", "notify"},
+             "dues", "training", "notify", "rectification"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables —
 # for every feature, no exceptions.

@@ -12,12 +12,13 @@ from .factories import make_person
 # persona -> permissions it must hold over its own branch
 OWN_BRANCH = {
     "member": {"branch.view", "meeting.attend", "meeting.view", "commitment.own", "review.vote",
-               "rating.view"},
+               "rating.view", "rectification.view"},
     # a group leader's own rights (plan meetings, see the roster) reach the group only
     "group_leader": {"branch.view", "meeting.attend", "meeting.view", "commitment.own",
-                     "review.vote", "rating.view"},
+                     "review.vote", "rating.view", "rectification.view"},
     "recorder": {"branch.view", "meeting.attend", "meeting.view", "meeting.run", "roster.view",
                  "meeting.ledger", "commitment.own", "review.vote", "rating.view",
+                 "rectification.view",
                  "dues.record"},     # the recorder keeps the dues book (and sees the bases)
     # never the dues book (bases), nor registering terms or planning the town's training
     "secretary": set(authz.PERMISSIONS) - {"opinion.supervise", "town.oversee", "town.manage",
@@ -27,7 +28,8 @@ OWN_BRANCH = {
     "town_admin": {"branch.view", "roster.view", "roster.manage", "audit.view", "meeting.view",
                    "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
                    "rating.view", "commitment.judge", "term.view", "term.manage",
-                   "training.view", "training.record", "training.plan"},   # no dues of people
+                   "training.view", "training.record", "training.plan",   # no dues of people
+                   "rectification.view", "rectification.manage", "rectification.confirm"},
 }
 
 

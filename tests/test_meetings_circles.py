@@ -460,7 +460,7 @@ def test_the_demo_expects_the_right_people_at_every_kind(app_ctx, frozen):
     wanted = {"主题党日": everyone - {members[16].id}, "党课、主题党日": everyone,
               "支部委员会": committee, "党小组会": group, "党群联席会议": everyone | representatives,
               "村民代表会议": {p.id for p in reps}, "班子联席会议": two_committees,
-              "支部党员大会": everyone}
+              "支部党员大会": everyone, "组织生活会": everyone}
     meetings = db.session.scalars(select(Meeting).where(
         Meeting.branch_id == ctx.villages["donghu"].id)).all()
     assert {m.kind_names for m in meetings} == set(wanted)

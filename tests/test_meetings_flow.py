@@ -356,8 +356,9 @@ def test_the_monthly_reminder_goes_once_per_branch_kind_and_period(app_ctx, worl
     assert inbox(world.secretary) == ["本月还有会议要开"]
     rows = db.session.scalars(select(ComplianceReminder.period_key).where(
         ComplianceReminder.org_id == world.branch.id)).all()
-    # 4 kinds due in December (委员会, 党小组会, 主题党日, 班子联席会议) + 3 quarterly ones.
-    assert sorted(rows) == ["2026-12"] * 4 + ["2026-Q4"] * 3
+    # 4 kinds due in December (委员会, 党小组会, 主题党日, 班子联席会议) + 3 quarterly ones
+    # + the yearly 组织生活会 not yet held this year.
+    assert sorted(rows) == ["2026"] + ["2026-12"] * 4 + ["2026-Q4"] * 3
 
 
 # ---- what other features read -----------------------------------------------------------------
@@ -429,12 +430,12 @@ def test_the_demo_has_closed_meetings_with_check_ins_and_one_about_to_start(app_
     frozen(START)
     ctx = seed_demo("pbkdf2:sha256:1000$x$y")
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
-    # per village: seven held (one of each kind but 支部党员大会), the 支部党员大会 entered
-    # afterwards (补记), a filed plan (计划报备) and the meeting about to start
-    village = ["closed"] * 8 + ["planned", "published"]
+    # per village: eight held (one of each kind but 支部党员大会, 组织生活会 included), the
+    # 支部党员大会 entered afterwards (补记), a filed plan (计划报备) and the meeting about to start
+    village = ["closed"] * 9 + ["planned", "published"]
     assert [m.status for m in meetings] == village * 2
-    assert [m.backfilled for m in meetings[:10]] == [False] * 7 + [True, False, False]
-    soon = meetings[9]
+    assert [m.backfilled for m in meetings[:11]] == [False] * 8 + [True, False, False]
+    soon = meetings[10]
     assert soon.starts_at == START + timedelta(minutes=10)
     assert soon.branch_id == ctx.villages["donghu"].id
     counts = services.meeting_counts([meetings[0].id])[meetings[0].id]

@@ -256,7 +256,8 @@ def test_workbook_reads_back(town, client, login):
     assert response.status_code == 200
     book = load_workbook(BytesIO(response.data))
     assert book.sheetnames == ["堡垒指数", "会议达标", "意见答复", "上报督办", "承诺预警",
-                               "星级分布", "出勤趋势", "换届届期", "党费收缴", "教育培训"]
+                               "星级分布", "出勤趋势", "换届届期", "党费收缴", "教育培训",
+                               "整改清单"]
     summary = list(book["堡垒指数"].iter_rows(values_only=True))
     assert summary[0][0] == "青石镇党委 2026年第4季度 督促检查报告"
     assert summary[3] == ("东村党支部", 100, 83, 50, 33, 74, 4, "表扬")

@@ -5,4 +5,5 @@ def feature():
 
     return Feature(name="meetings", blueprint=views.bp, jobs=tuple(jobs.JOBS), demo=demo.seed,
                    todo_items=services.todo_items, me_section=services.me_section,
-                   receivers={roles_ended: handover.hand_over})
+                   receivers={roles_ended: handover.hand_over},
+                   page_sections={"town_meetings": views.views_ledger.town_org_life_section})

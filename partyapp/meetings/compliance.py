@@ -84,6 +84,8 @@ def branch_compliance(org_ids: list[int], period: PeriodRange | str, *, branches
 
 
 def _buckets(kind: MeetingKind, period: PeriodRange) -> list[tuple[str, date, date]]:
+    if kind.period == Period.YEAR:
+        return []          # a whole year's meetings are needed: yearly_compliance()
     if kind.period == Period.WEEK:
         return [(f"{monday.month}月{monday.day}日那周", monday, monday + timedelta(days=6))
                 for monday in mondays(period)]
@@ -111,6 +113,55 @@ def _missing(branch, groups, kind, meetings, buckets) -> list[Missing]:
     return found
 
 
+# ---- yearly kinds (组织生活会) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class YearlyCount:
+    kind: MeetingKind
+    held: int
+
+    @property
+    def complete(self) -> bool:
+        return self.held >= self.kind.min_per_period
+
+
+def yearly_compliance(branch_ids: list[int], year: int) -> dict[int, list[YearlyCount]]:
+    """How often each branch held each yearly kind in `year`: one query of held meetings."""
+    kinds = [k for k in active_kinds() if k.period == Period.YEAR and k.min_per_period > 0]
+    if not kinds or not branch_ids:
+        return {branch_id: [] for branch_id in branch_ids}
+    held: dict[tuple[int, int], int] = {}
+    for meeting in held_meeting_days(branch_ids, date(year, 1, 1), date(year, 12, 31)):
+        for kind_id in meeting.kind_ids:
+            held[(meeting.branch_id, kind_id)] = held.get((meeting.branch_id, kind_id), 0) + 1
+    return {branch_id: [YearlyCount(kind, held.get((branch_id, kind.id), 0)) for kind in kinds]
+            for branch_id in branch_ids}
+
+
+def town_yearly_compliance(town: Organization, year: int) -> list[tuple[Organization, list]]:
+    """Each active branch under the town with its yearly counts (two queries)."""
+    branches = list(db.session.scalars(select(Organization).where(
+        Organization.path.startswith(town.path), Organization.active,
+        Organization.kind.in_((OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)))
+        .order_by(Organization.path)))
+    counts = yearly_compliance([b.id for b in branches], year)
+    return [(branch, counts.get(branch.id, [])) for branch in branches]
+
+
+YEARLY_REMINDER_FROM_MONTH = 11
+
+
+def _yearly_missing(branches, today: date) -> dict[int, list[Missing]]:
+    """From November on: the yearly kinds a branch has not held enough this year."""
+    if today.month < YEARLY_REMINDER_FROM_MONTH:
+        return {}
+    counts = yearly_compliance([b.id for b in branches], today.year)
+    by_id = {b.id: b for b in branches}
+    return {branch_id: [Missing(by_id[branch_id], c.kind, f"{today.year}年", c.held,
+                                c.kind.min_per_period, date(today.year, 12, 31))
+                        for c in found if not c.complete]
+            for branch_id, found in counts.items()}
+
+
 # ---- monthly reminder ---------------------------------------------------------------------------
 def send_compliance_reminders() -> int:
     """Job: at the start of each month tell each secretary what is still due this month (and
@@ -124,8 +175,10 @@ def send_compliance_reminders() -> int:
         return 0
     ids = [b.id for b in branches]
     by_month, by_quarter = branch_compliance(ids, month), branch_compliance(ids, quarter)
+    yearly = _yearly_missing(branches, today)
     due = {branch_id: [m for m in by_month[branch_id].missing if m.kind.period != Period.QUARTER]
            + [m for m in by_quarter[branch_id].missing if m.kind.period == Period.QUARTER]
+           + yearly.get(branch_id, [])
            for branch_id in ids}
     claimed = _claim(due, month, quarter)
     secretaries = _secretaries(ids)
@@ -145,8 +198,9 @@ def _claim(due: dict[int, list[Missing]], month: PeriodRange,
            quarter: PeriodRange) -> set[tuple[int, int]]:
     """ONE conditional insert of every (branch, kind, period) still due; the rows it really
     inserted (RETURNING) are this run's to announce — a second run or clock gets none."""
-    rows = {(branch_id, miss.kind.id): quarter.key if miss.kind.period == Period.QUARTER
-            else month.key for branch_id, missing in due.items() for miss in missing}
+    keys = {Period.QUARTER: quarter.key, Period.YEAR: str(month.first.year)}
+    rows = {(branch_id, miss.kind.id): keys.get(miss.kind.period, month.key)
+            for branch_id, missing in due.items() for miss in missing}
     if not rows:
         return set()
     dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert

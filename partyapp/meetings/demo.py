@@ -20,6 +20,7 @@ PAST = [  # (days ago, kinds, topic)
     (12, ("theme_day",), "主题党日：清理河道志愿服务"),
     (8, ("villager_reps",), "村民代表会议：表决村道硬化方案"),
     (5, ("joint_leadership",), "班子联席会议：研究集体经济合作社年终分配"),
+    (15, ("org_life",), "年度专题组织生活会：对照检查，查摆问题，开展批评和自我批评"),
 ]
 BACKFILLED = (45, ("branch_assembly",), "支部党员大会：讨论发展对象（会后补记）")
 FILED_PLAN = (7, ("branch_committee",), "支委会：研究年终党员评星")

@@ -21,7 +21,8 @@ class Period:
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
-    LABELS = {WEEK: "每周", MONTH: "每月", QUARTER: "每季度", None: "不定期"}
+    YEAR = "year"        # counted by compliance.yearly_compliance, reminded from November
+    LABELS = {WEEK: "每周", MONTH: "每月", QUARTER: "每季度", YEAR: "每年", None: "不定期"}
 
 
 class Circle:
@@ -81,7 +82,10 @@ DEFAULT_KINDS = [
     ("villager_reps", "村民代表会议", None, 0, False, True, Circle.VILLAGER_REPS),
     # Counted per person by the training feature (学时 = the meeting's length).
     ("training", "党员教育培训", None, 0, False, False, Circle.MEMBERS),
+    # 专题组织生活会 (004 §6, 002 五): every branch at least once a year, all members.
+    ("org_life", "组织生活会", Period.YEAR, 1, False, False, Circle.MEMBERS),
 ]
+ORG_LIFE = "org_life"
 
 
 meeting_kind_link = Table(
@@ -371,3 +375,14 @@ class OfflineCheckIn(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(16))
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))
+
+
+class DualLifeReminder(db.Model):
+    """Claims the November reminder of 双重组织生活: one row per leader and year."""
+
+    __tablename__ = "dual_life_reminder"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    year: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -37,8 +37,11 @@ from .attendance import (AttendeeRow, Counts, attendance_summary, attendee_rows,
 from .checkin import (PENDING_SCAN_MINUTES, CheckInResult, check_in,  # noqa: F401
                       current_slot, make_token, reason_text, remember_pending_scan,
                       report_position, sweep_pending_scans, take_pending_scan, token_problem)
-from .compliance import (Compliance, Missing, branch_compliance,  # noqa: F401
-                         send_compliance_reminders)
+from .compliance import (Compliance, Missing, YearlyCount, branch_compliance,  # noqa: F401
+                         send_compliance_reminders, town_yearly_compliance,
+                         yearly_compliance)
+from .dual_life import (DUAL_LIFE_MIN_PER_YEAR, LeaderCount, dual_life_counts,  # noqa: F401
+                        dual_life_kinds, send_dual_life_reminders)
 from .door import (CODE_PREFIX, UNDO_SECONDS, DoorRow, active_code, can_undo,  # noqa: F401
                    codes_for, door_row, door_rows, issue_code, person_for_code, undo_check_in)
 from .offline import (OfflineItem, made_at_in_window, outcome_text,  # noqa: F401
@@ -51,7 +54,8 @@ from .ledger import (LEDGER_HEADERS, HeldMeeting, PeriodRange, export_workbook, 
                      month_range, mondays, months, parse_period, quarter_range)
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest,  # noqa: F401
                      LeaveStatus, MakeUpStudy, Meeting, MeetingAttendee, MeetingKind,
-                     MeetingPhoto, MeetingStatus, MemberCode, OfflineCheckIn)
+                     MeetingPhoto, MeetingStatus, MemberCode, OfflineCheckIn, ORG_LIFE, Period,
+                     meeting_kind_link)
 from .planning import (MAKE_UP_DAYS, MeetingPlan, active_kinds, active_role_filter,  # noqa: F401
                        add_photo, all_kinds, amend_minutes, attendee_ids, branch_meetings,
                        branch_of, branch_party_members, branch_people, cancel_meeting,

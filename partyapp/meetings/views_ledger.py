@@ -4,8 +4,11 @@ from __future__ import annotations
 import io
 
 from flask import render_template, request, send_file
+from flask_login import current_user
+from markupsafe import Markup
 
-from ..authz import require
+from .. import clock
+from ..authz import can, require
 from . import services
 from .views_common import _branch, bp
 
@@ -56,3 +59,14 @@ def compliance(branch_id):
                            backfilled=[m for m in services.held_meetings(
                                [branch.id], period.first, period.last, with_people=False)
                                if m.backfilled])
+
+
+def town_org_life_section(town=None, **_context) -> Markup:
+    """The town dashboard's block: which branches held their yearly 组织生活会 this year."""
+    if town is None or not can(current_user, "town.oversee", town):
+        return Markup("")
+    year = clock.today().year
+    return Markup(render_template("meetings/_town_yearly.html", year=year,
+                                  rows=services.town_yearly_compliance(town, year),
+                                  leaders=services.dual_life_counts(town, year),
+                                  need=services.DUAL_LIFE_MIN_PER_YEAR))

@@ -94,7 +94,8 @@ def compliance_matrix(branch_ids: list[int], quarter: PeriodRange, *, branches=N
     quarter widened by 6 days each side; otherwise they are queried here."""
     if kinds is None:
         kinds = active_kinds()
-    kinds = [k for k in kinds if k.period and k.min_per_period > 0]
+    # yearly kinds (组织生活会) are not a quarter's matter: the town sees them apart
+    kinds = [k for k in kinds if k.period and k.min_per_period > 0 and k.period != Period.YEAR]
     if groups is None:
         groups = active_groups(branch_ids)
     if meetings is None:

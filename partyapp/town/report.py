@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .. import clock
+from ..rectification import services as rectification
 from ..xlsx import append_row
 from .compliance import QUARTER_COLUMN
 from .score import PART_LABELS
@@ -37,6 +38,7 @@ def workbook(board: Dashboard) -> bytes:
     _terms(book.create_sheet("换届届期"), board)
     _dues(book.create_sheet("党费收缴"), board)
     _training(book.create_sheet("教育培训"), board)
+    _rectification(book.create_sheet("整改清单"), board)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -154,3 +156,15 @@ def _training(sheet, board) -> None:
     for row in board.rows:
         sheet.append([row.branch.name, training.members.get(row.branch.id, 0),
                       training.below_target.get(row.branch.id, 0)])
+def _rectification(sheet, board) -> None:
+    """整改一个，销号一个: each branch's items (open, overdue, closed), then the overdue ones."""
+    _header(sheet, ["支部", "整改中", "已超期", "已销号"])
+    for branch, c in rectification.town_counts(board.town):
+        append_row(sheet, [branch.name, c.open, c.overdue, c.closed])
+    sheet.append([])
+    _header(sheet, ["支部", "已超期的问题", "责任人", "整改时限"])
+    today = clock.today()
+    for item in rectification.items_of(board.town, status="open"):
+        if item.is_overdue(today):
+            append_row(sheet, [item.org.name, item.problem, item.owner.name,
+                               item.due_on.isoformat()])
