@@ -16,7 +16,7 @@ def _is_run(text: str) -> bool:
     """All one character, or digits that only count up or only count down (123456, 987654)."""
     if len(set(text)) == 1:
         return True
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         return False
     steps = {(int(b) - int(a)) % 10 for a, b in zip(text, text[1:])}
     return steps in ({1}, {9})

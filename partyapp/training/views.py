@@ -26,7 +26,8 @@ def _org(org_id: int, kinds, permission: str) -> Organization:
 
 def _year() -> int:
     text = request.args.get("year", "")
-    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else clock.today().year
+    return int(text) if (text.isascii() and text.isdigit()
+                         and 2000 <= int(text) <= 2100) else clock.today().year
 
 
 @bp.get("/mine")
@@ -86,7 +87,7 @@ def session(session_id):
 @bp.post("/sessions/<int:session_id>/checkin")
 def check_in(session_id):
     found = _session(session_id)
-    ids = [v for v in request.form.getlist("person_id") if v.isdigit()]
+    ids = [v for v in request.form.getlist("person_id") if v.isascii() and v.isdigit()]
     try:
         count = services.check_in(found, ids, current_user)
     except services.TrainingError as exc:
