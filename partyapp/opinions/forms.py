@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import CATEGORIES, Channel, Rating
+from .photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from .services import CONTENT_MAX, CONTENT_MIN, REPLY_MAX
 
 
@@ -40,7 +41,10 @@ class OpinionForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     public_allowed = BooleanField("同意在村务公开栏公开意见内容（不含姓名和电话）", default=True)
     photos = MultipleFileField("照片（可不传，最多3张）",
-                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
+                               render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                          # static/app.js refuses bigger photos before upload
+                                          "data-max-bytes": MAX_PHOTO_BYTES,
+                                          "data-max-count": MAX_PHOTOS})
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = StringField("网址", render_kw={"autocomplete": "off", "tabindex": "-1"})
 
