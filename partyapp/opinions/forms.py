@@ -24,6 +24,8 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 _CATEGORY_CHOICES = choices((c, c) for c in CATEGORIES)
+NOT_ON_DEVICE_HINT = ("家人共用的手机，或请村干部用他的手机帮您提交时，请勾选："
+                      "这部手机的“查我的意见”里就不会留下这条意见。")
 
 
 class OpinionForm(FlaskForm):
@@ -47,6 +49,7 @@ class OpinionForm(FlaskForm):
                                           "data-max-count": MAX_PHOTOS})
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = StringField("网址", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    not_on_device = BooleanField("不在本机保存", description=NOT_ON_DEVICE_HINT)
 
 
 class StaffOpinionForm(OpinionForm):
@@ -76,6 +79,11 @@ class RateForm(FlaskForm):
                         validators=[DataRequired("请选择")])
 
 
+class ForgetForm(FlaskForm):
+    """查我的意见 → 从本机删除: one kept link (by its 意见编号), or "all" of them."""
+    which = StringField("删除哪一条", validators=[DataRequired(), Length(max=12)])
+
+
 class FindForm(FlaskForm):
     reference = StringField("意见编号", validators=[DataRequired("请填写意见编号"),
                                                   Length(max=20)],
@@ -83,5 +91,6 @@ class FindForm(FlaskForm):
     phone = StringField("提交时留的手机号", validators=[DataRequired("请填写手机号"),
                                                      Length(max=20)],
                         render_kw={"inputmode": "tel"})
+    not_on_device = BooleanField("不在本机保存", description=NOT_ON_DEVICE_HINT)
 
 
