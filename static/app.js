@@ -74,7 +74,8 @@
   var bar = null;
   var pending = 0;
   function progressBar() {
-    if (!bar) {
+    // A boosted swap replaces what is inside <body>: put the bar back when it went with it.
+    if (!bar || !document.body.contains(bar)) {
       bar = document.createElement("div");
       bar.id = "progress";
       bar.className = "progress";
@@ -92,7 +93,7 @@
   }
   function stopProgress() {
     pending = Math.max(0, pending - 1);
-    if (pending === 0 && bar) {
+    if (pending === 0 && bar && document.body.contains(bar)) {
       bar.classList.remove("is-active");
       document.documentElement.removeAttribute("aria-busy");
     }
@@ -145,7 +146,9 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var detail = event.detail;
-    detail.partyapp = { from: here() };
+    // The same detail object travels to afterRequest, beforeSwap and afterSettle, where `elt`
+    // has become the swap target: keep the requesting element and the address it left from.
+    detail.partyapp = { from: here(), elt: detail.elt };
     startProgress();
     var form = formOf(detail.elt);
     if (form && (detail.requestConfig ? detail.requestConfig.verb !== "get" || detail.elt === form : true)) {
@@ -166,7 +169,7 @@
     var detail = event.detail;
     var xhr = detail.xhr;
     if (!xhr || xhr.status < 400) return;
-    var form = formOf(detail.elt);
+    var form = formOf(detail.partyapp ? detail.partyapp.elt : detail.elt);
     var boosted = detail.boosted || (detail.requestConfig && detail.requestConfig.boosted);
     if (boosted && !form && (xhr.getResponseHeader("Content-Type") || "").indexOf("text/html") === 0
         && xhr.responseText.indexOf("error-page") !== -1) {
@@ -184,14 +187,15 @@
 
   // Nothing came back (offline, timeout): say so instead of looking untouched.
   document.addEventListener("htmx:sendError", function (event) {
-    var form = formOf(event.detail.elt);
+    var own = event.detail.partyapp;
+    var form = formOf(own ? own.elt : event.detail.elt);
     showError(ERRORS[0], form ? lastButton(form) || form : null);
   });
 
   // ---- a new page opens at the top; the same page refreshed keeps its place -------------------
   document.addEventListener("htmx:afterSettle", function (event) {
     var detail = event.detail;
-    var own = detail.partyapp || (detail.requestConfig && detail.requestConfig.partyapp);
+    var own = detail.partyapp;
     if (!detail.boosted || !detail.xhr) return;
     var from = own ? own.from : null;
     var to = pathOf(detail.xhr.responseURL || detail.pathInfo && detail.pathInfo.finalRequestPath || "");
