@@ -32,6 +32,16 @@ def wechat(request, browser):
     context.close()
 
 
+def wait_until(page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll a page expression (page.wait_for_function's polling evaluates strings in the page,
+    which the site's CSP, without 'unsafe-eval', refuses)."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 def scroll_y(page) -> float:
     return page.evaluate("window.scrollY")
 
@@ -46,7 +56,7 @@ def test_the_lowest_link_of_a_long_page_opens_at_the_top(app_ctx, live_server, w
     db.session.commit()
     page = wechat.new_page()
     page.goto(f"{live_server}/v/")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     lowest = page.locator("#village-list a.list__link").last
     lowest.scroll_into_view_if_needed()
     assert scroll_y(page) > 300
@@ -54,7 +64,7 @@ def test_the_lowest_link_of_a_long_page_opens_at_the_top(app_ctx, live_server, w
     lowest.tap()
     page.wait_for_url(f"{live_server}{target}")
     page.wait_for_selector("nav.tiles")
-    page.wait_for_function("window.scrollY === 0")
+    wait_until(page, "window.scrollY === 0")
     assert page.locator(".tile").first.is_visible() and no_sideways_scroll(page)
     # Back in history: the list again (a full page, not a fragment).
     page.go_back()
@@ -64,7 +74,7 @@ def test_the_lowest_link_of_a_long_page_opens_at_the_top(app_ctx, live_server, w
 def test_a_same_page_refresh_keeps_its_place(app_ctx, live_server, wechat, world):
     page = wechat.new_page()
     page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     button = page.locator("main form button[type=submit]")
     button.scroll_into_view_if_needed()
     before = scroll_y(page)
@@ -79,7 +89,7 @@ def test_a_slow_request_shows_progress_and_disables_the_button(app_ctx, live_ser
                                                                world):
     page = wechat.new_page()
     page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     held = []
     page.route("**/opinions/v/*/new", lambda route: held.append(route)
                if route.request.method == "POST" else route.continue_())
@@ -88,12 +98,11 @@ def test_a_slow_request_shows_progress_and_disables_the_button(app_ctx, live_ser
     button = page.locator("main form button[type=submit]")
     button.tap()
     # The request is out (held like a slow 2G answer): the page says so.
-    page.wait_for_function("document.getElementById('progress')"
+    wait_until(page, "document.getElementById('progress')"
                            " && document.getElementById('progress').classList.contains('is-active')")
     assert page.locator("#progress").is_visible()
     assert button.is_disabled() and button.get_attribute("aria-busy") == "true"
     assert page.locator("main form button[type=submit] .weui-primary-loading").count() == 1
-    page.wait_for_function("true")   # let the route handler run
     for _ in range(50):
         if held:
             break
@@ -104,7 +113,7 @@ def test_a_slow_request_shows_progress_and_disables_the_button(app_ctx, live_ser
     assert len(held) == 1
     held[0].continue_()
     page.wait_for_selector("text=已收到您的意见")
-    page.wait_for_function("!document.querySelector('#progress.is-active')")
+    wait_until(page, "!document.querySelector('#progress.is-active')")
     assert scroll_y(page) == 0   # the receipt opens at its top: ✓ 已收到 and the 意见编号 in view
     assert page.locator(".opinion-ref").is_visible()
 
@@ -112,7 +121,7 @@ def test_a_slow_request_shows_progress_and_disables_the_button(app_ctx, live_ser
 def test_a_413_is_shown_in_place_and_the_text_is_kept(app_ctx, app, live_server, wechat, world):
     page = wechat.new_page()
     page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     page.select_option("select[name=category]", "环境卫生")
     page.fill("textarea[name=content]", CONTENT)
     page.set_input_files("input[name=photos]", files=[
@@ -135,7 +144,7 @@ def test_a_photo_too_large_is_refused_before_upload_with_its_size(app_ctx, live_
                                                                   world):
     page = wechat.new_page()
     page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     posts = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
     page.select_option("select[name=category]", "环境卫生")
@@ -152,13 +161,13 @@ def test_a_photo_too_large_is_refused_before_upload_with_its_size(app_ctx, live_
 def test_a_429_is_shown_as_a_message(app_ctx, live_server, wechat, world, rate_limits):
     page = wechat.new_page()
     page.goto(f"{live_server}/opinions/find")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     for attempt in range(40):
         page.fill("input[name=reference]", f"{12345600 + attempt}")
         page.fill("input[name=phone]", "13912345678")
         with page.expect_response(lambda r: r.request.method == "POST"):
             page.locator("main form button[type=submit]").tap()
-        page.wait_for_function("!document.querySelector('main form button[type=submit]').disabled")
+        wait_until(page, "!document.querySelector('main form button[type=submit]').disabled")
         if page.locator("#page-error").count():
             break
     message = page.inner_text("#page-error")
