@@ -76,3 +76,34 @@ def test_villager_from_home_to_an_opinion_and_back_to_its_reply(app_ctx, live_se
     page.locator("a", has_text="用编号和手机号找回").tap()
     page.wait_for_selector("input[name=reference]")
     assert re.search(r"/opinions/find$", page.url)
+
+
+def test_villager_pages_meet_the_norms_in_both_modes(app_ctx, live_server, phone, screenshot_dir,
+                                                      world):
+    """No sideways scroll, contrast ≥ 4.5:1, tap targets, text sizes (tests/browser/test_org.py's
+    measure, at its 390×844) on every new villager page, standard and 长辈版."""
+    from .test_org import check_pages, switch_mode
+
+    page = phone.new_page()
+    page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
+    page.select_option("select[name=category]", "环境卫生")
+    page.fill("textarea[name=content]", "村口路灯坏了半个月，晚上回家看不见路。")
+    page.fill("input[name=phone]", "13912345678")
+    page.locator("main form button[type=submit]").tap()
+    page.wait_for_selector("text=已收到您的意见")
+    receipt = page.url.replace(live_server, "")
+    opinion = db.session.scalar(select(Opinion))
+    page.goto(f"{live_server}/opinions/find")
+    page.fill("input[name=reference]", opinion.reference)
+    page.fill("input[name=phone]", "13912345678")
+    page.locator("main form button[type=submit]").tap()
+    page.wait_for_selector("text=已找到您的意见")
+    pages = [("home", "/"), ("villages", "/v/?q=jia"), ("village", f"/v/{world.branch.slug}/"),
+             ("mine", "/opinions/mine"),
+             ("replaced", receipt.split("?")[0]), ("find", "/opinions/find")]
+    standard = check_pages(page, live_server, pages, screenshot_dir, "villager", care=False)
+    page.goto(f"{live_server}/")
+    switch_mode(page, to_care=True)
+    care = check_pages(page, live_server, pages, screenshot_dir, "villager", care=True)
+    assert not standard, "standard mode fails:\n" + "\n".join(standard)
+    assert not care, "长辈版 fails the norms:\n" + "\n".join(care)
