@@ -81,10 +81,9 @@ def _print_logins(logins, password):
 @click.option("--password", default=None, help="Prompted for when omitted.")
 def create_admin_command(name, phone, town, password):
     """Create the town committee (if new) and its first admin."""
-    from . import audit
     from .auth.services import hash_password
-    from .demo import add_org, add_role
-    from .models import Organization, OrgKind, Person, Role
+    from .models import Person
+    from .org.services import create_town_admin
     from .phones import normalize_mobile
 
     try:
@@ -96,15 +95,7 @@ def create_admin_command(name, phone, town, password):
     password = password or getpass.getpass("密码: ")
     if len(password) < 8:
         raise click.ClickException("密码至少8位")
-    org = db.session.scalar(select(Organization).where(
-        Organization.name == town, Organization.kind == OrgKind.TOWN))
-    org = org or add_org(None, OrgKind.TOWN, town)
-    person = Person(name=name, phone=phone, password_hash=hash_password(password))
-    db.session.add(person)
-    db.session.flush()
-    add_role(person, org, Role.TOWN_ADMIN)
-    audit.record(None, "admin.create", "person", person.id, org_id=org.id)
-    db.session.commit()
+    create_town_admin(name, phone, hash_password(password), town)
     click.echo(f"Created town admin {name} ({phone}) for {town}.")
 
 

@@ -37,14 +37,20 @@ ALLOWED = {
     "ratings": {"main", "meetings", "opinions", "disclosures", "notify", "ballots", "notices"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "notify"},
 }
-# Another feature is reached through its rules (services) or, to read figures, its tables.
+# Another feature is reached through its rules (services) or, to read figures, its tables —
+# for every feature, no exceptions.
 FRONT_DOORS = {"services", "models"}
-# Until meetings/ is split along its sections with services.py as its only front door, the
-# town's compliance figures read meetings.ledger directly. Empty this when the split lands.
-NOT_YET_THROUGH_THE_FRONT_DOOR = {("partyapp.town.compliance", "partyapp.meetings.ledger"),
-                                  ("partyapp.town.services", "partyapp.meetings.ledger")}
-# Modules that answer requests and so may read `request` (rules never do).
-REQUEST_ROOMS = (".views", ".town_views", ".loader", ".layout")
+# Modules that answer requests and so may read `request` (rules never do): a feature's
+# views.py, its section views (views_<section>.py), the town's views, the web plumbing.
+REQUEST_ROOMS = ("views", "town_views", "loader", "layout")
+# Who may end a transaction: services commit; views, jobs and the CLI never call .commit().
+NO_COMMIT_ROOMS = ("views", "town_views", "jobs", "cli")
+
+
+def room_of(module: str) -> str:
+    """The last part of a module's name with a section suffix dropped (views_door -> views)."""
+    last = module.rsplit(".", 1)[-1]
+    return "views" if last.startswith("views_") else last
 
 
 def feature_of(module: str) -> str | None:
@@ -93,7 +99,7 @@ def test_features_depend_only_on_allowed_features_through_their_front_door():
         room = target.split(".")[2] if target.count(".") >= 2 else "__init__"
         if destination not in ALLOWED[source]:
             wrong.append(f"{module} → {target}: {source} may not depend on {destination}")
-        elif room not in FRONT_DOORS and (module, target) not in NOT_YET_THROUGH_THE_FRONT_DOOR:
+        elif room not in FRONT_DOORS:
             wrong.append(f"{module} → {target}: use {destination}.services, not its inner rooms")
     assert not wrong, "\n".join(wrong)
 
@@ -136,9 +142,30 @@ def test_every_feature_declares_itself_and_is_installed():
 def test_services_take_what_they_need_as_arguments():
     """No `request` inside rules: views pass what the rules need."""
     wrong = [module for module, path in FILES.items()
-             if feature_of(module) and not module.endswith(REQUEST_ROOMS)
-             and "request" in _names_imported_from(path, "flask")]
+             if feature_of(module) and room_of(module) not in REQUEST_ROOMS
+             and "request" in _reads_of_flask_request(path)]
     assert not wrong, wrong
+
+
+def test_services_commit_and_views_jobs_and_the_cli_never_do():
+    """One transaction rule (README, Layout): a `.commit(` call in a views, jobs or CLI module
+    fails here; the service the view calls commits its own work."""
+    wrong = [f"{module}:{line}" for module, path in FILES.items()
+             if room_of(module) in NO_COMMIT_ROOMS for line in _commit_calls(path)]
+    assert not wrong, "views, jobs and the CLI never commit (move it into a service): " + \
+        ", ".join(wrong)
+
+
+def test_the_commit_checker_sees_a_commit_in_a_view(tmp_path):
+    """The rule above would pass vacuously if the checker missed calls: planted ones."""
+    planted = tmp_path / "views_door.py"
+    planted.write_text("from x import db\n\ndef f():\n    db.session.commit()\n"
+                       "    session = db.session\n    session.commit()\n")
+    assert room_of("partyapp.meetings.views_door") == "views"
+    assert _commit_calls(planted) == [4, 6]
+    assert _reads_of_flask_request(planted) == set()
+    planted.write_text("import flask\n\ndef f():\n    return flask.request.args\n")
+    assert _reads_of_flask_request(planted) == {"request"}
 
 
 def test_templates_of_a_feature_show_no_other_features_templates_but_the_village_frame():
@@ -183,3 +210,63 @@ def _names_imported_from(path: Path, module: str) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
             and node.module == module for alias in node.names}
+
+
+def _reads_of_flask_request(path: Path) -> set[str]:
+    """`request` imported from flask, or read as `flask.request`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = _names_imported_from(path, "flask") & {"request"}
+    found |= {"request" for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+              and node.attr == "request" and isinstance(node.value, ast.Name)
+              and node.value.id == "flask"}
+    return found
+
+
+def _commit_calls(path: Path) -> list[int]:
+    """Lines of every `<anything>.commit(...)` call."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr == "commit")
+
+
+MEETINGS_ROOMS = ("planning", "attendance", "door", "leave", "exemptions", "ledger", "compliance")
+
+
+def test_meetings_rules_live_in_section_rooms_behind_services():
+    """meetings/ is split along its sections; services.py offers every public rule of its rooms
+    (the one front door) and the views are one module per section on the one blueprint."""
+    import importlib
+
+    from partyapp.meetings import services, views
+
+    missing = []
+    for room in MEETINGS_ROOMS:
+        path = ROOT / "partyapp" / "meetings" / f"{room}.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        public = [node.name for node in tree.body if isinstance(
+            node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")]
+        module = importlib.import_module(f"partyapp.meetings.{room}")
+        missing += [f"{room}.{name}" for name in public
+                    if getattr(services, name, None) is not getattr(module, name)]
+    assert not missing, f"not offered by meetings.services: {missing}"
+    rooms = {path.stem for path in (ROOT / "partyapp" / "meetings").glob("views_*.py")}
+    assert {"views_planning", "views_leave", "views_checkin", "views_door",
+            "views_ledger"} <= rooms
+    assert {m.__name__.rsplit(".", 1)[-1] for m in vars(views).values()
+            if getattr(m, "__name__", "").startswith("partyapp.meetings.views_")} >= rooms - {
+                "views_common"}
+    for name in ("services", "views"):
+        lines = (ROOT / "partyapp" / "meetings" / f"{name}.py").read_text().count("\n")
+        assert lines < 200, f"meetings/{name}.py has {lines} lines: rules go in the rooms"
+
+
+def test_the_objections_of_a_notice_are_listed_by_one_partial():
+    """Both ratings pages that show a 公示's objections include one partial, which alone holds
+    the answer form."""
+    folder = ROOT / "templates" / "ratings"
+    for page in ("round.html", "publication.html"):
+        text = (folder / page).read_text(encoding="utf-8")
+        assert '{% include "ratings/_objections.html" %}' in text, page
+    answering = sorted(path.name for path in folder.glob("*.html")
+                       if "ratings.answer" in path.read_text(encoding="utf-8"))
+    assert answering == ["_objections.html"], answering

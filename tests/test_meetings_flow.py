@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from partyapp import clock
 from partyapp.extensions import db
-from partyapp.meetings import checkin, ledger, services
+from partyapp.meetings import checkin, services
 from partyapp.meetings.models import (ComplianceReminder, LeaveRequest, MakeUpStudy,
                                       Meeting, MeetingStatus)
 from partyapp.models import AuditEntry, Notification, OutboundMessage
@@ -327,7 +327,7 @@ def _missing(result):
 
 
 def test_compliance_finds_exactly_the_missing_meetings_in_a_quarter(app_ctx, quarter):
-    result = ledger.branch_compliance([quarter.branch.id], ledger.parse_period("2026-Q4"))
+    result = services.branch_compliance([quarter.branch.id], services.parse_period("2026-Q4"))
     assert _missing(result[quarter.branch.id]) == sorted([
         ("甲一村党支部", "支部党员大会", "2026年第4季度", 0),
         ("甲一村党支部", "主题党日", "12月", 0),
@@ -337,7 +337,7 @@ def test_compliance_finds_exactly_the_missing_meetings_in_a_quarter(app_ctx, qua
 
 
 def test_a_week_belongs_to_the_month_of_its_monday(app_ctx, quarter):
-    november = ledger.branch_compliance([quarter.branch.id], ledger.parse_period("2026-11"))
+    november = services.branch_compliance([quarter.branch.id], services.parse_period("2026-11"))
     assert _missing(november[quarter.branch.id]) == sorted([
         ("第一党小组", "党小组会", "11月", 0),
         ("甲一村党支部", "班子联席会议", "11月16日那周", 0)])
@@ -351,8 +351,8 @@ def test_compliance_page_lists_the_missing_meetings(client, login, quarter):
 
 def test_the_monthly_reminder_goes_once_per_branch_kind_and_period(app_ctx, world, frozen):
     frozen(datetime(2026, 12, 1, 1, 0, tzinfo=clock.UTC))
-    assert ledger.send_compliance_reminders() == 2        # A1 and A2 have a secretary
-    assert ledger.send_compliance_reminders() == 0
+    assert services.send_compliance_reminders() == 2        # A1 and A2 have a secretary
+    assert services.send_compliance_reminders() == 0
     assert inbox(world.secretary) == ["本月还有会议要开"]
     rows = db.session.scalars(select(ComplianceReminder.period_key).where(
         ComplianceReminder.org_id == world.branch.id)).all()
@@ -378,7 +378,7 @@ def test_attendance_summary_is_one_query_for_many_people(app_ctx, world, held, q
 def test_branch_compliance_query_count_does_not_grow_with_meetings(app_ctx, quarter, queries):
     ids = [quarter.branch.id, quarter.other_branch.id]
     with queries() as q:
-        ledger.branch_compliance(ids, ledger.parse_period("2026-Q4"))
+        services.branch_compliance(ids, services.parse_period("2026-Q4"))
     # branches, groups, kinds (count + rows), meetings with their kinds: 5 whatever the data.
     assert q.count == 5
 
@@ -399,7 +399,7 @@ def test_the_town_admin_changes_a_frequency_and_compliance_follows(client, login
     assert "党课" in text(client.get("/meetings/kinds"))
     client.post(f"/meetings/kinds/{kind.id}", data={
         f"k{kind.id}-period": "month", f"k{kind.id}-min_per_period": "2", f"k{kind.id}-active": "1"})
-    november = ledger.branch_compliance([world.branch.id], ledger.parse_period("2026-11"))
+    november = services.branch_compliance([world.branch.id], services.parse_period("2026-11"))
     lectures = [(m.kind.name, m.period_label, m.required) for m in november[world.branch.id].missing
                 if m.kind.code == "party_lecture"]
     assert lectures == [("党课", "11月", 2)]

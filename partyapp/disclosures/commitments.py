@@ -61,6 +61,7 @@ def create_commitment(actor, branch, data: CommitmentInput, committee_ids: set[i
     audit.record(actor, "commitment.create", "commitment", commitment.id, org_id=branch.id,
                  title=data.title, owner_id=data.owner_id, kind=data.kind,
                  due_on=data.due_on.isoformat())
+    db.session.commit()
     return commitment
 
 
@@ -138,6 +139,7 @@ def add_progress(actor, commitment: Commitment, text: str, percent: int, status:
                  org_id=commitment.branch_id, update_id=update.id,
                  status_from=before[0], status_to=status, percent_from=before[1],
                  percent_to=percent, photo=bool(photo))
+    db.session.commit()
     return update
 
 
@@ -159,6 +161,7 @@ def record_assessment(actor, commitment: Commitment, kind: str, period: int, ver
     commitment.updated_at = clock.now()
     audit.record(actor, f"commitment.assess.{kind}", "commitment", commitment.id,
                  org_id=commitment.branch_id, period=period, verdict=verdict, reasons=reasons)
+    db.session.commit()
     return assessment
 
 

@@ -69,6 +69,7 @@ def start_decision(actor, branch, procedure_code: str, title: str, summary: str)
     db.session.flush()
     audit.record(actor, "decision.start", "decision", decision.id, org_id=branch.id,
                  title=title, procedure=procedure.name)
+    db.session.commit()
     return decision
 
 
@@ -102,6 +103,7 @@ def record_step(actor, decision: Decision, position: int, data: StepInput) -> De
     audit.record(actor, "decision.step", "decision", decision.id, org_id=decision.branch_id,
                  step=step.name, passed=result.passed, outcome=result.reason,
                  status=decision.status)
+    db.session.commit()
     return record
 
 

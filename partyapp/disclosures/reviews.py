@@ -35,6 +35,7 @@ def open_round(actor, branch) -> ReviewRound:
     ballots.open_round(ballots.REVIEW, branch.id, year, f"Q{quarter}")
     audit.record(actor, "review.open", "review_round", review.id, org_id=branch.id,
                  year=year, quarter=quarter)
+    db.session.commit()
     return review
 
 
@@ -52,6 +53,7 @@ def close_round(actor, review: ReviewRound) -> None:
     if isinstance(outcome, str):
         db.session.rollback()
         raise ReviewError(outcome)
+    db.session.commit()
 
 
 def subject_of(review: ReviewRound) -> str:
@@ -80,6 +82,7 @@ def cast_votes(voter, review: ReviewRound, ratings: dict[int, str]) -> int:
     if error:
         raise ReviewError("您已经评过了，每人每轮只能评一次。"
                           if error == ballots.ALREADY_VOTED else error)
+    db.session.commit()
     return len(ratings)
 
 

@@ -55,7 +55,6 @@ def new_commitment(branch_id):
         except commitment_service.CommitmentError as exc:
             form.kind.errors = [str(exc)]
         else:
-            db.session.commit()
             flash("承诺事项已登记", "success")
             return redirect(url_for(".commitment", commitment_id=commitment.id), code=303)
     return render_template("disclosures/commitment_form.html", form=form, branch=branch)
@@ -133,7 +132,6 @@ def add_progress(commitment_id):
         except commitment_service.CommitmentError as exc:
             form.status.errors = [str(exc)]
         else:
-            db.session.commit()
             flash("进展已更新", "success")
             return redirect(url_for(".commitment", commitment_id=commitment.id), code=303)
     return _commitment_page(commitment, progress_form=form)
@@ -153,7 +151,6 @@ def assess(commitment_id):
         except commitment_service.CommitmentError as exc:
             form.period.errors = [str(exc)]
         else:
-            db.session.commit()
             flash("考核结论已记录并公开", "success")
             return redirect(url_for(".commitment", commitment_id=commitment.id), code=303)
     return _commitment_page(commitment, assessment_form=form)
@@ -176,7 +173,6 @@ def new_decision(branch_id):
     if form.validate_on_submit():
         decision = decision_service.start_decision(current_user, branch, form.procedure.data,
                                                    form.title.data.strip(), form.summary.data)
-        db.session.commit()
         flash("决策事项已建立，请按步骤记录", "success")
         return redirect(url_for(".decision", decision_id=decision.id), code=303)
     return render_template("disclosures/decision_form.html", form=form, branch=branch)
@@ -231,7 +227,6 @@ def record_step(decision_id):
         except decision_service.StepError as exc:
             form.held_on.errors = [str(exc)]
         else:
-            db.session.commit()
             flash(f"已记录：{record.name}。{record.outcome}", "success" if record.passed else "error")
             return redirect(url_for(".decision", decision_id=decision.id), code=303)
     return _decision_page(decision, form)
@@ -248,7 +243,6 @@ def open_review(branch_id):
         except review_service.ReviewError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(f"{review.label}已开始", "success")
     return redirect(url_for(".index"), code=303)
 
@@ -287,7 +281,6 @@ def vote(round_id):
             review_service.cast_votes(current_user, review, ratings)
         except review_service.ReviewError as exc:
             return _review_page(review, branch, error=str(exc))
-        db.session.commit()
         flash("评议已提交，谢谢！", "success")
         return redirect(url_for(".review", round_id=review.id), code=303)
     return _review_page(review, branch, error="页面已过期，请重新提交。")
@@ -303,7 +296,6 @@ def close_review(round_id):
         except review_service.ReviewError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash("评议已结束，汇总结果已公开", "success")
     return redirect(url_for(".review", round_id=review.id), code=303)
 

@@ -17,6 +17,7 @@ from .. import audit, clock
 from ..extensions import db
 from ..models import Organization, Person
 from ..notify.services import notify
+from .attendance import store_counts
 from .models import (AttendanceExemption, AttendeePart, MakeUpStudy, Meeting, MeetingAttendee,
                      MeetingStatus)
 
@@ -67,10 +68,18 @@ def _meetings_between(branch_id: int, first: date, last: date):
 
 
 def approve_exemption(actor, branch: Organization, person: Person, starts_on: date,
-                      ends_on: date, reason: str) -> tuple[AttendanceExemption, list[int]]:
-    """The secretary approves (checked by exemption_problem first). Returns the row and the
-    closed meetings whose frozen counts change; services.approve_exemption recounts them and
-    commits."""
+                      ends_on: date, reason: str) -> AttendanceExemption:
+    """A standing exemption (checked by exemption_problem first); held meetings it reaches are
+    counted again. Commits."""
+    row, closed = _file_exemption(actor, branch, person, starts_on, ends_on, reason)
+    store_counts(closed)
+    db.session.commit()
+    return row
+
+
+def _file_exemption(actor, branch: Organization, person: Person, starts_on: date,
+                    ends_on: date, reason: str) -> tuple[AttendanceExemption, list[int]]:
+    """The row, the meetings it marks, and the closed ones whose frozen counts change."""
     row = AttendanceExemption(branch_id=branch.id, person_id=person.id, starts_on=starts_on,
                               ends_on=ends_on, reason=reason.strip(), approved_by_id=actor.id,
                               approved_at=clock.now())

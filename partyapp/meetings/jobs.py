@@ -1,7 +1,6 @@
 """Clock jobs of the meetings feature (each idempotent: it claims its work first)."""
 from ..features import Job
-from .ledger import send_compliance_reminders
-from .services import send_day_before_reminders
+from .services import send_compliance_reminders, send_day_before_reminders
 
 JOBS = [
     Job("meetings-day-before-reminders", send_day_before_reminders, minutes=15),

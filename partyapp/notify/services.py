@@ -12,7 +12,7 @@ from .senders import WeComRobotSender, get_sender
 
 def notify(person_ids: Iterable[int], title: str, body: str = "", link: str | None = None,
            kind: str = "info") -> int:
-    """Put a message in each person's inbox (caller commits). Returns how many."""
+    """Put a message in each person's inbox (the calling service commits). Returns how many."""
     rows = [dict(person_id=pid, title=title[:120], body=body, link=link, kind=kind,
                  created_at=clock.now()) for pid in set(person_ids)]
     if rows:

@@ -86,8 +86,8 @@ class RoleChange:
 
 def roles_ended(ended: list[Membership], *, on: date, actor, reason: str,
                 started: list[Membership] = ()) -> RoleChange | None:
-    """Hand over what the people of `ended` leave behind. Caller commits. Two queries, then
-    one or two per feature whatever the number of people."""
+    """Hand over what the people of `ended` leave behind; the service that ended the roles
+    commits. Two queries, then one or two per feature whatever the number of people."""
     if not ended:
         return None
     db.session.flush()

@@ -19,6 +19,7 @@ from ..auth.services import create_invitation
 from ..authz import active_memberships
 from ..extensions import db
 from ..models import AuditEntry, Membership, Organization, OrgKind, Person, Role
+from ..notify.services import send_to_branch_group
 from ..phones import normalize_mobile
 from .handover import roles_ended
 
@@ -465,6 +466,31 @@ def masked_webhook(url: str | None) -> str:
         return ""
     head, _, key = url.partition("key=")
     return f"{head}key={key[:4]}…{key[-4:]}" if len(key) > 8 else f"{head}key=…"
+
+
+def send_robot_test(branch: Organization) -> bool:
+    """Send the robot's test message to the branch's group; the delivery record is kept
+    (commits). True when the group received it."""
+    sent = send_to_branch_group(
+        branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。")
+    db.session.commit()
+    return bool(sent)
+
+
+def create_town_admin(name: str, phone: str, password_hash: str, town: str) -> Person:
+    """`flask create-admin`: the town committee named `town` (found, or created) and its first
+    admin (commits). The caller has normalised the phone and checked that it is free."""
+    org = db.session.scalar(select(Organization).where(
+        Organization.name == town, Organization.kind == OrgKind.TOWN))
+    org = org or insert_org(None, OrgKind.TOWN, town)
+    person = Person(name=name, phone=phone, password_hash=password_hash)
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(Membership(person=person, org=org, role=Role.TOWN_ADMIN,
+                              started_on=date(2024, 1, 1)))
+    audit.record(None, "admin.create", "person", person.id, org_id=org.id)
+    db.session.commit()
+    return person
 
 
 def insert_org(parent, kind, name, village=None, slug=None) -> Organization:

@@ -183,14 +183,11 @@ def robot(branch_id):
 
 @bp.post("/<int:branch_id>/robot/test")
 def robot_test(branch_id):
-    from ..notify.services import send_to_branch_group
-
     branch = _branch_or_404(branch_id, "roster.manage")
     if not branch.wecom_webhook:
         flash("还没有设置群机器人地址", "error")
-    elif send_to_branch_group(branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。"):
+    elif services.send_robot_test(branch):
         flash("测试消息已发到群里，请在企业微信群里查看", "success")
     else:
         flash("发送失败：请检查地址是否正确、机器人是否还在群里", "error")
-    db.session.commit()   # the delivery record
     return redirect(url_for("org.robot", branch_id=branch.id), code=303)

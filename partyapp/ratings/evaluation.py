@@ -11,6 +11,7 @@ from .. import audit, clock
 from ..ballots import services as ballots
 from ..extensions import db
 from ..models import Membership, Organization, Person, Role
+from ..notify.services import notify
 from .models import EvaluationRound, Grade
 from .scoring import _active, branch_members
 
@@ -39,6 +40,17 @@ def open_round(actor, branch: Organization, year: int, quarter: int) -> Evaluati
     ballots.open_round(ballots.SATISFACTION, branch.id, year, subject_of(round_))
     audit.record(actor, "rating.round_open", "rating_round", round_.id, org_id=branch.id,
                  year=year, quarter=quarter)
+    db.session.commit()
+    return round_
+
+
+def start_round(actor, branch: Organization, year: int, quarter: int) -> EvaluationRound | str:
+    """Open the round (open_round) and tell the branch's raters (commits)."""
+    round_ = open_round(actor, branch, year, quarter)
+    if isinstance(round_, str):
+        return round_
+    notify(rater_ids(branch), f"请参加{round_.label}", "无记名，每人一票。",
+           f"/ratings/rounds/{round_.id}")
     db.session.commit()
     return round_
 

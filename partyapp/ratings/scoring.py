@@ -101,6 +101,13 @@ def ensure_branch_rubric(actor, branch: Organization, year: int) -> Rubric:
     return own
 
 
+def adopt_default_rubric(actor, branch: Organization, year: int) -> Rubric:
+    """The branch takes the town default as its own rubric for the year (commits)."""
+    own = ensure_branch_rubric(actor, branch, year)
+    db.session.commit()
+    return own
+
+
 def update_rubric(actor, rubric: Rubric, base: int, maxima: dict[int, int],
                   thresholds: dict[int, int]) -> None:
     before = _rubric_summary(rubric)

@@ -204,11 +204,11 @@ def rubric(branch_id):
     error = None
     if request.method == "POST":
         authz.require("rating.manage", branch)
-        own = scoring.ensure_branch_rubric(current_user, branch, year)
         if request.form.get("adopt"):
-            db.session.commit()
+            scoring.adopt_default_rubric(current_user, branch, year)
             flash("已采用镇党委默认细则", "success")
             return redirect(url_for(".rubric", branch_id=branch.id, year=year), code=303)
+        own = scoring.ensure_branch_rubric(current_user, branch, year)
         parsed = _parse_rubric(own)
         if isinstance(parsed, str):
             db.session.rollback()
@@ -256,14 +256,9 @@ def open_round(branch_id):
     form = RoundForm()
     if not form.validate_on_submit():
         return _back_to_branch(branch, "请选择年份和季度")
-    result = evaluation.open_round(current_user, branch, form.year.data, form.quarter.data)
+    result = evaluation.start_round(current_user, branch, form.year.data, form.quarter.data)
     if isinstance(result, str):
         return _back_to_branch(branch, result)
-    from ..notify.services import notify
-
-    notify(evaluation.rater_ids(branch), f"请参加{result.label}", "无记名，每人一票。",
-           f"/ratings/rounds/{result.id}")
-    db.session.commit()
     return redirect(url_for(".round", round_id=result.id), code=303)
 
 

@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..meetings.ledger import (HeldMeeting, PeriodRange, branch_compliance, held_meeting_days,
-                              mondays, months)
 from ..meetings.models import MeetingKind, Period
-from ..meetings.services import active_kinds
+from ..meetings.services import (HeldMeeting, PeriodRange, active_kinds, branch_compliance,
+                                 held_meeting_days, mondays, months)
 from ..models import Organization, OrgKind
 
 # kind code -> column group on the matrix

@@ -19,10 +19,9 @@ from ..authz import can, orgs_where
 from ..calendar.services import local_day
 from ..disclosures.services import CommitmentAlert, commitment_figures
 from ..extensions import db
-from ..meetings.ledger import (PeriodRange, held_meeting_days, month_range,
-                              parse_period, quarter_range)
 from ..meetings.models import Meeting, MeetingKind, MeetingStatus
-from ..meetings.services import Counts, active_kinds
+from ..meetings.services import (Counts, PeriodRange, active_kinds, held_meeting_days, month_range,
+                                 parse_period, quarter_range)
 from ..models import Organization, OrgKind
 from ..notify.services import notify
 from ..opinions.models import Opinion, Status
