@@ -173,3 +173,28 @@ def test_a_429_is_shown_as_a_message(app_ctx, live_server, wechat, world, rate_l
     message = page.inner_text("#page-error")
     assert "操作太频繁" in message and "稍等" in message
     assert page.input_value("input[name=phone]") == "13912345678"
+
+
+def test_a_503_from_the_proxy_and_a_missing_page_are_said_in_chinese(app_ctx, live_server, wechat,
+                                                                     world):
+    page = wechat.new_page()
+    page.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
+    wait_until(page, "window.htmx !== undefined")
+    # A reverse proxy's own answer (no error page of ours in it): the status says what to do.
+    page.route("**/opinions/v/*/new", lambda route: route.fulfill(
+        status=503, content_type="text/plain", body="Service Unavailable")
+        if route.request.method == "POST" else route.continue_())
+    page.select_option("select[name=category]", "环境卫生")
+    page.fill("textarea[name=content]", CONTENT)
+    page.locator("main form button[type=submit]").tap()
+    page.wait_for_selector("#page-error")
+    assert "网站正在维护或太忙，请过几分钟再试" in page.inner_text("#page-error")
+    assert page.input_value("textarea[name=content]") == CONTENT
+    # A boosted link to a page that is gone: the error page comes in, with the way home.
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/v/gone/';
+        a.id = 'gone'; a.textContent = '旧链接'; document.getElementById('main').prepend(a);
+        htmx.process(a); }""")
+    page.locator("#gone").click()
+    page.wait_for_selector(".error-page")
+    assert "页面不存在" in page.inner_text("main")
+    assert page.locator("main a", has_text="回到首页").is_visible()
