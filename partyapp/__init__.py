@@ -19,6 +19,10 @@ INSTALLED = (main, auth, org, calendar, notify, public, ballots, notices, meetin
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
+    # Before any route exists: rules bind their converters when they are added.
+    from .web import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter
     config_module.configure(app, test_config)
     init_extensions(app)
     from . import models  # noqa: F401  (core tables; each feature() imports its own)

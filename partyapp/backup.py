@@ -3,6 +3,7 @@ packed in one .tar.gz; restore does the reverse. PostgreSQL deployments use pg_d
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import tarfile
 import tempfile
@@ -50,7 +51,11 @@ def backup_sqlite(db_file: Path, uploads: Path, target: Path) -> dict:
             raise RuntimeError(f"backup failed its integrity check: {integrity}")
         target.parent.mkdir(parents=True, exist_ok=True)
         photos = 0
-        with tarfile.open(target, "w:gz") as archive:
+        # The archive holds password hashes and keys: readable by its owner only, from the
+        # first byte (created 0600, and tightened if an older file is overwritten).
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(snapshot, arcname=DB_MEMBER)
             if uploads.is_dir():
                 for path in sorted(uploads.rglob("*")):

@@ -81,7 +81,7 @@ def _print_logins(logins, password):
 @click.option("--password", default=None, help="Prompted for when omitted.")
 def create_admin_command(name, phone, town, password):
     """Create the town committee (if new) and its first admin."""
-    from .auth.services import hash_password
+    from .auth.services import hash_password, password_problem
     from .models import Person
     from .org.services import create_town_admin
     from .phones import normalize_mobile
@@ -95,6 +95,8 @@ def create_admin_command(name, phone, town, password):
     password = password or getpass.getpass("密码: ")
     if len(password) < 8:
         raise click.ClickException("密码至少8位")
+    if password_problem(password, phone):
+        raise click.ClickException(password_problem(password, phone))
     create_town_admin(name, phone, hash_password(password), town)
     click.echo(f"Created town admin {name} ({phone}) for {town}.")
 

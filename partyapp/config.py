@@ -29,6 +29,17 @@ def configure(app, test_config=None):
         SQLITE_SYNCHRONOUS=os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper(),
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Failed log-in counters (auth/guard.py): Redis when set, else the login_failure table.
+        LOGIN_GUARD_REDIS_URL=os.environ.get("REDIS_URL", ""),
+        LOGIN_GUARD_PREFIX=os.environ.get("LOGIN_GUARD_PREFIX", "partyapp:login:"),
+        # How many reverse proxies (nginx, a cloud load balancer) stand in front of gunicorn:
+        # the client address is then read from X-Forwarded-For that many hops back (ProxyFix).
+        # 0 (the default): X-Forwarded-For is ignored, so nobody can spoof an address.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
+        # The outbox (notify.jobs): per-post timeout, give up after, tries at most.
+        OUTBOX_POST_TIMEOUT=float(os.environ.get("OUTBOX_POST_TIMEOUT", "10")),
+        OUTBOX_GIVE_UP_MINUTES=int(os.environ.get("OUTBOX_GIVE_UP_MINUTES", "360")),
+        OUTBOX_MAX_ATTEMPTS=int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10")),
         NOTIFY_SENDER=os.environ.get("NOTIFY_SENDER", "record"),
         WECOM_WEBHOOK_URL=os.environ.get("WECOM_WEBHOOK_URL", ""),
         # A branch's own robot address must start with this (no posting to arbitrary hosts).

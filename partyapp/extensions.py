@@ -50,6 +50,7 @@ def _configure_sqlite(app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     synchronous = app.config["SQLITE_SYNCHRONOUS"]
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError("SQLITE_SYNCHRONOUS must be NORMAL or FULL")
 
@@ -58,9 +59,18 @@ def _configure_sqlite(app):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 
-__all__ = ["db", "migrate", "login_manager", "csrf", "limiter", "compress", "Engine"]
+def is_busy_error(exc: BaseException) -> bool:
+    """The database could not take the write in time (SQLite's write lock held past the busy
+    timeout; PostgreSQL's lock timeout): the caller answers 503 and nothing was written."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return ("database is locked" in text or "database table is locked" in text
+            or "lock timeout" in text or getattr(getattr(exc, "orig", None), "sqlstate", "")
+            == "55P03")
+
+
+__all__ = ["db", "migrate", "login_manager", "csrf", "limiter", "compress", "Engine", "is_busy_error"]

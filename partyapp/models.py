@@ -110,8 +110,13 @@ class Person(UserMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", foreign_keys="Membership.person_id")
 
+    # Set by auth.services.start_login() and by the loader: the secret of this log-in
+    # (LoginSession). Flask-Login stores get_id() in the session and the remember cookie, so
+    # both carry it, and ending that LoginSession row ends both.
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_token or ''}"
 
     @property
     def is_active(self) -> bool:
@@ -184,8 +189,15 @@ class Membership(db.Model):
 Index("ix_membership_active", Membership.org_id, Membership.role, Membership.ended_on)
 
 
+class InvitationPurpose:
+    INVITE = "invite"      # set a password (first use, or a reset)
+    LOGIN = "login"        # a one-time log-in link / QR the secretary hands a member
+    LABELS = {INVITE: "邀请设置密码", LOGIN: "一次性登录"}
+
+
 class Invitation(db.Model):
-    """One-time link where a person sets a password. Only the token's hash is stored."""
+    """One-time link: where a person sets a password (invite), or that logs them in once
+    (login). Only the token's hash is stored."""
 
     __tablename__ = "invitation"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,8 +207,36 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(10), default=InvitationPurpose.INVITE,
+                                         server_default=InvitationPurpose.INVITE)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class LoginSession(db.Model):
+    """One row per log-in. Its token (only the hash is stored) is part of the id in the Flask
+    session and the remember cookie: log-out deletes the row, so a copied cookie stops
+    working. Person.session_version still ends every log-in at once (退出所有设备)."""
+
+    __tablename__ = "login_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    via: Mapped[str] = mapped_column(String(10), default="password")   # password/invite/link
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class LoginFailure(db.Model):
+    """Failed log-in counters per (kind, key, window) — the shared store of auth/guard.py when
+    REDIS_URL is unset. kind: account (a mobile number), address (a network address), site."""
+
+    __tablename__ = "login_failure"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):
@@ -232,8 +272,19 @@ class Notification(db.Model):
 Index("ix_notification_inbox", Notification.person_id, Notification.read_at)
 
 
+class OutboxStatus:
+    QUEUED = "queued"      # waiting for the clock process (next_try_at)
+    SENT = "sent"
+    FAILED = "failed"      # given up: too many tries or past the time limit; the secretary sees it
+
+
 class OutboundMessage(db.Model):
-    """What a sender was asked to deliver (the record sender keeps only this)."""
+    """The outbox: a message for a group outside the site, added in the transaction of the
+    change it tells about and sent later by the clock process (notify.jobs), never inside a
+    request. The record sender only records (sent at once). `created_at` is when it was first
+    queued, `error` the last error; `org_id` the branch whose robot it goes to (its secretary
+    sees failures). The robot's key is never stored here: it is read from the branch (or the
+    configuration) when sending."""
 
     __tablename__ = "outbound_message"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +294,16 @@ class OutboundMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     delivered: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.SENT,
+                                        server_default=OutboxStatus.SENT)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+
+
+Index("ix_outbound_message_due", OutboundMessage.status, OutboundMessage.next_try_at)
+Index("ix_outbound_message_org", OutboundMessage.org_id, OutboundMessage.status)
 
 
 class Heartbeat(db.Model):
@@ -256,6 +317,7 @@ class Heartbeat(db.Model):
 __all__ = [
     "UTCDateTime", "OrgKind", "Organization", "PartyStatus", "PersonStatus", "Person", "Role",
     "Membership",
-    "Invitation", "AuditEntry", "Notification", "OutboundMessage", "Heartbeat", "UniqueConstraint",
+    "InvitationPurpose", "Invitation", "LoginSession", "LoginFailure", "AuditEntry", "Notification",
+    "OutboundMessage", "OutboxStatus", "Heartbeat", "UniqueConstraint",
 ]
 

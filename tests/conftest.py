@@ -15,6 +15,7 @@ from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from partyapp import clock, create_app
+from partyapp.auth.services import start_login
 from partyapp.extensions import db, limiter
 
 from .factories import World, build_world
@@ -108,14 +109,17 @@ def world(app_ctx) -> World:
 
 
 @pytest.fixture
-def login(client):
-    """login(person) logs the test client in as that person (no password round trip)."""
+def login(client, app):
+    """login(person) logs the test client in as that person (no password round trip): a new
+    log-in (auth.services.start_login) whose id goes into the session."""
 
     def _login(person, target=None):
         target = target or client
+        with app.app_context():
+            key = start_login(person)
         with target.session_transaction() as session:
             session.clear()
-            session["_user_id"] = person.get_id()
+            session["_user_id"] = key
             session["_fresh"] = True
         return target
 

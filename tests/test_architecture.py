@@ -17,7 +17,7 @@ FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "party
               "partyapp.models", "partyapp.features"}
 # Shared tools: the audit trail, the one permission function, phones, fields, photos, backup.
 TOOLS = {"partyapp.audit", "partyapp.authz", "partyapp.phones", "partyapp.fields",
-         "partyapp.photos", "partyapp.backup"}
+         "partyapp.photos", "partyapp.backup", "partyapp.xlsx"}
 # Wiring: the factory, the CLI, the core demo and the clock process may reach every feature.
 WIRING = {"partyapp", "partyapp.cli", "partyapp.demo", "partyapp.scheduler"}
 

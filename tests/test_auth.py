@@ -84,27 +84,19 @@ def test_new_invitation_cancels_the_old_one(client, world):
     assert client.get(f"/auth/invite/{old}").status_code == 404
 
 
-def test_login_is_rate_limited_per_account_across_clients(app, world, rate_limits):
-    """Attempts on one account from many browsers (one village IP) are limited per account."""
+def test_login_failures_are_limited_per_account_across_clients(app, world):
+    """Attempts on one account from many browsers (one village IP) slow down per account
+    (auth/guard.py; tests/test_login_guard.py has the rest)."""
     statuses = []
-    for _ in range(10):
+    for _ in range(7):
         fresh = app.test_client()  # a new browser each time: no shared cookie
         statuses.append(fresh.post("/auth/login", data={"phone": world.member.phone,
                                                         "password": "wrong"}).status_code)
-    assert statuses[:8] == [200] * 8 and statuses[8:] == [429, 429]
-    body = app.test_client().post("/auth/login", data={"phone": world.member.phone,
-                                                       "password": "pass1234"})
-    assert body.status_code == 429 and "操作太频繁" in body.get_data(as_text=True)
-    # Another account from the same IP is not blocked.
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+    # Another account from the same IP is not slowed.
     ok = app.test_client().post("/auth/login", data={"phone": world.secretary.phone,
                                                      "password": "pass1234"})
     assert ok.status_code == 303
-
-
-def test_login_is_rate_limited_per_client(client, world, rate_limits):
-    codes = [client.post("/auth/login", data={"phone": f"1390000{i:04d}", "password": "x"}).status_code
-             for i in range(21)]
-    assert codes[-1] == 429 and codes[:20].count(200) == 20
 
 
 def test_post_without_csrf_token_is_rejected_with_a_chinese_page(client, world, csrf_enabled):

@@ -86,3 +86,17 @@ def test_restore_refuses_an_archive_with_unsafe_paths(sqlite_app, tmp_path):
         archive.addfile(info, io.BytesIO(data))
     result = sqlite_app.test_cli_runner().invoke(args=["restore", str(evil), "--yes"])
     assert result.exit_code != 0 and "unsafe path" in str(result.exception)
+
+
+def test_the_backup_archive_is_readable_by_its_owner_only(sqlite_app, tmp_path):
+    """Issue 16: the archive holds password hashes and keys — mode 0600, also when an older
+    archive (0644) is overwritten."""
+    archive = tmp_path / "backup.tar.gz"
+    archive.write_bytes(b"old")
+    archive.chmod(0o644)
+    result = sqlite_app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert archive.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "fresh.tar.gz"
+    assert sqlite_app.test_cli_runner().invoke(args=["backup", str(fresh)]).exit_code == 0
+    assert fresh.stat().st_mode & 0o777 == 0o600

@@ -14,6 +14,7 @@ from partyapp import clock
 from partyapp.extensions import db
 from partyapp.meetings import checkin as checkin_module
 from partyapp.meetings import services
+from partyapp.auth.services import start_login
 from partyapp.meetings.checkin import make_token
 from partyapp.meetings.models import CheckIn, LeaveRequest, MemberCode
 
@@ -114,14 +115,14 @@ def test_two_racing_requests_store_one_row(app, world, meeting, monkeypatch):
         return found
 
     monkeypatch.setattr(checkin_module, "_person_state", state_then_wait)
-    token, member_key = make_token(meeting.id), world.member.get_id()
-    results = []
+    token, member_key = make_token(meeting.id), start_login(world.member)
+    results, url = [], f"/meetings/{meeting.id}/c/{token}"
 
     def phone():
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = member_key, True
-        response = client.get(f"/meetings/{meeting.id}/c/{token}")
+        response = client.get(url)
         results.append((response.status_code, "✓ 已签到" in text(response)))
 
     threads = [threading.Thread(target=phone) for _ in range(2)]

@@ -78,3 +78,21 @@ def test_staff_see_the_submitter(client, world, login):
     opinion_id = db.session.scalar(select(Opinion.id).where(Opinion.public_allowed.is_(False)))
     html = client.get(f"/opinions/{opinion_id}").get_data(as_text=True)
     assert MARKER_NAME in html and MARKER_PHONE in html
+
+
+# Issue 16: the forms villagers really type, in an opinion and in a public reply.
+TYPED_FORMS = ["138.0000.0010", "１３８００００００１０", "138 - 0000 - 0010", "一三八零零零零零零一零",
+               "1 1 0 1 0 1 1 9 9 0 0 3 0 7 7 7 1 X", "110101 19900307 771x"]
+
+
+def test_numbers_are_masked_after_nfkc_across_separators_and_in_chinese_numerals(client, world):
+    made, _ = make_opinion(world.branch, public=True, content="；".join(
+        f"第{n}种：{form}" for n, form in enumerate(TYPED_FORMS)))
+    reply_to_opinion(world.secretary, db.session.get(Opinion, made.id),
+                     "已回电１３９－１２３４－５６７８，另一号码一三九 一二三四 五六七八。", public=True)
+    html = client.get(f"/v/{world.branch.slug}/opinions").get_data(as_text=True)
+    for form in TYPED_FORMS + ["１３９－１２３４－５６７８", "一三九 一二三四 五六七八", "19900307"]:
+        assert form not in html, form
+    assert html.count("138****0010") == 4 and html.count("*" * 18) >= 2
+    assert "已回电139****5678，另一号码139****5678。" in html
+    assert "第0种：" in html and "第5种：" in html        # the rest of the text stays

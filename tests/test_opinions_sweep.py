@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from partyapp import clock
 from partyapp.extensions import db
 from partyapp.models import Notification, OutboundMessage
+from partyapp.notify.services import deliver_outbox
 from partyapp.opinions import jobs
 from partyapp.opinions.models import Opinion
 
@@ -183,6 +184,8 @@ def test_escalation_and_digest_go_to_the_branch_own_wecom_group(world, frozen, f
     assert jobs.sweep()["escalated"] == 2
     clock.move(china(2026, 10, 20, 8, 5) - clock.now())
     assert jobs.sweep()["digests"] == 2
+    assert received == []                      # queued in the outbox; the clock's job sends
+    assert deliver_outbox()["sent"] == 2
     texts = [r["body"]["text"]["content"] for r in received]
     assert texts == ["【意见逾期】甲一村党支部有1条群众意见超过5个工作日未答复，已上报镇党委。",
                      "【意见箱日报】今日意见箱：待答复1条，其中已逾期1条。"]

@@ -423,12 +423,12 @@ def test_a_request_over_the_upload_cap_gets_the_chinese_413_page(app, client, wo
 
 
 # ---- rate limits (per account / client, never the IP alone) ----------------------------------------
-def test_login_limit_is_per_account_not_per_ip(app, world, rate_limits):
-    phones = [app.test_client() for _ in range(10)]   # ten phones behind one village router
+def test_login_limit_is_per_account_not_per_ip(app, world):
+    phones = [app.test_client() for _ in range(7)]   # seven phones behind one village router
     statuses = [p.post("/auth/login", data={"phone": world.member.phone, "password": "wrong"}
                        ).status_code for p in phones]
-    assert statuses[:8] == [200] * 8 and statuses[8:] == [429, 429]
-    neighbour = app.test_client()   # same IP, another account: not blocked
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+    neighbour = app.test_client()   # same IP, another account: not slowed
     ok = neighbour.post("/auth/login", data={"phone": world.secretary.phone,
                                              "password": "pass1234"})
     assert ok.status_code == 303
@@ -501,11 +501,8 @@ def test_logout_clears_the_session_so_the_cookie_is_useless(app, world):
     browser.post("/auth/logout")
     replay = app.test_client()
     replay.set_cookie("session", logged_in)
-    # Flask sessions are signed, not stored: the old cookie still decodes, but the session
-    # version check is what ends it. Log-out alone does not bump it, so the replay shows the
-    # limit honestly; logging out everywhere (version bump) kills it.
-    assert replay.get("/me").status_code == 200
-    _bump_session_version(world.member)
+    # Flask sessions are signed, not stored: the old cookie still decodes, but log-out ended
+    # its log-in on the server (tests/test_login_guard.py covers the remember cookie too).
     assert replay.get("/me").status_code == 302
 
 

@@ -1,6 +1,7 @@
 def feature():
     """What this feature offers the app (partyapp/features.py)."""
     from ..features import Feature
-    from . import loader, views  # noqa: F401  (routes exist once loaded)
+    from . import jobs, loader, views  # noqa: F401  (routes exist once loaded)
 
-    return Feature(name="auth", blueprint=views.bp, on_app=loader.configure_login)
+    return Feature(name="auth", blueprint=views.bp, on_app=loader.configure_login,
+                   jobs=tuple(jobs.JOBS))

@@ -6,6 +6,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db, login_manager
 from ..models import Notification, Person
+from . import services
 
 
 def configure_login(app) -> None:
@@ -16,25 +17,31 @@ def configure_login(app) -> None:
     unread = (select(func.count(Notification.id))
               .where(Notification.person_id == Person.id, Notification.read_at.is_(None))
               .correlate(Person).scalar_subquery())
-    by_id = select(Person, unread).where(Person.id == bindparam("person_id"))
+    # The log-in's own row must still exist (log-out deletes it): checked in the same query.
+    by_id = select(Person, unread, services.live_login_column(Person.id)).where(
+        Person.id == bindparam("person_id"))
 
-    def person_by_id(person_id: int):
+    def person_by_id(person_id: int, token: str):
+        token_hash = services.login_token_hash(token)
         if identity_key(Person, person_id) in db.session.identity_map:
-            return db.session.get(Person, person_id)
-        row = db.session.execute(by_id, {"person_id": person_id}).one_or_none()
-        if row is None:
+            person = db.session.get(Person, person_id)
+            return person if services.login_is_live(person_id, token) else None
+        row = db.session.execute(by_id, {"person_id": person_id, "token_hash": token_hash}
+                                 ).one_or_none()
+        if row is None or not row[2]:
             return None
         g.unread_count = row[1]
         return row[0]
 
     @login_manager.user_loader
     def load_person(session_id: str):
-        person_id, _, version = session_id.partition(":")
-        if not person_id.isdigit():
+        person_id, version, token = (session_id.split(":") + ["", ""])[:3]
+        if not (person_id.isascii() and person_id.isdigit()) or not token or len(token) > 64:
             return None
-        person = person_by_id(int(person_id))
+        person = person_by_id(int(person_id), token)
         if person is None or str(person.session_version) != version or not person.active:
             return None
+        person.login_token = token
         return person
 
     @login_manager.unauthorized_handler

@@ -1,20 +1,30 @@
-"""Log-in (mobile number + password), log-out, invitation links."""
+"""Log-in (mobile number + password), log-out (this device, or every device), invitation
+links and one-time log-in links."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import limiter
-from ..phones import normalize_mobile
-from . import services
-from .forms import LoginForm, SetPasswordForm
+from ..models import InvitationPurpose
+from . import guard, services
+from .forms import LoginForm, LoginLinkForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+# A signed, long-lived cookie listing (digests of) the accounts that logged in on this phone:
+# such a phone is never slowed by the per-account failure budget (auth/guard.py).
+KNOWN_DEVICE_COOKIE = "kd"
+KNOWN_DEVICE_ACCOUNTS = 5
+KNOWN_DEVICE_DAYS = 400
+
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: '//evil.example' and 'https://…' fall back to the home page."""
-    if not target:
+    """Only local paths: '//evil.example' and 'https://…' fall back to the home page, and so
+    does anything with a control character (CR/LF would split the Location header)."""
+    if not target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
@@ -23,31 +33,76 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_account_key() -> str:
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="partyapp-known-device")
+
+
+def _known_accounts() -> list[str]:
+    raw = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if not raw or len(raw) > 1024:
+        return []
     try:
-        return "acct:" + normalize_mobile(request.form.get("phone", ""))
-    except ValueError:
-        return "acct:invalid"
+        value = _device_serializer().loads(raw)
+    except BadSignature:
+        return []
+    return [v for v in value if isinstance(v, str)][:KNOWN_DEVICE_ACCOUNTS] \
+        if isinstance(value, list) else []
+
+
+def _remember_device(response, person) -> None:
+    key = guard.account_key(person.phone)
+    accounts = [key] + [k for k in _known_accounts() if k != key]
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE, _device_serializer().dumps(accounts[:KNOWN_DEVICE_ACCOUNTS]),
+        max_age=KNOWN_DEVICE_DAYS * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def _log_in(person, remember: bool, via: str, target: str):
+    services.start_login(person, via=via)
+    login_user(person, remember=remember)
+    response = redirect(target, code=303)
+    _remember_device(response, person)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"])                 # per client (cookie)
-@limiter.limit("8 per 10 minutes", methods=["POST"], key_func=_login_account_key)
 def login():
+    """Failures are counted per account, per address and site-wide in a store all workers
+    share (auth/guard.py); a success costs nothing."""
     form = LoginForm()
     if form.validate_on_submit():
-        person = services.authenticate(form.phone.data, form.password.data)
-        if person is not None:
-            login_user(person, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+        attempt = services.log_in(form.phone.data, form.password.data, request.remote_addr,
+                                  frozenset(_known_accounts()))
+        if attempt.person is not None:
+            return _log_in(attempt.person, form.remember.data, "password",
+                           _safe_next(request.args.get("next")))
+        if attempt.wait_seconds:
+            response = make_response(render_template(
+                "auth/login.html", form=form, wait_seconds=attempt.wait_seconds), 429)
+            response.headers["Retry-After"] = str(attempt.wait_seconds)
+            return response
         form.password.errors.append("手机号或密码不对，请再试一次")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    """Ends this log-in on the server: a copy of its session or remember cookie is dead."""
+    if current_user.is_authenticated:
+        services.end_login(current_user)
     logout_user()
     flash("已退出登录", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/logout-all")
+@login_required
+def logout_all():
+    """我的 → 退出所有设备."""
+    services.end_all_logins(current_user)
+    logout_user()
+    flash("已在所有设备上退出登录", "info")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -57,18 +112,37 @@ def accept_invitation(token):
     invitation = services.find_invitation(token)
     if invitation is None:
         return render_template("auth/invite_invalid.html"), 404
-    form = SetPasswordForm()
+    form = SetPasswordForm(phone=invitation.person.phone)
     if form.validate_on_submit():
         person = services.accept_invitation(invitation, form.password.data)
-        login_user(person, remember=True)
+        if person is None:
+            return render_template("auth/invite_invalid.html"), 404
         flash("密码已设置，欢迎使用党群小站", "success")
-        return redirect(url_for("main.home"), code=303)
+        return _log_in(person, True, "invite", url_for("main.home"))
     return render_template("auth/invite.html", form=form, person=invitation.person)
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def login_link(token):
+    """A one-time log-in link or QR from the secretary: never rate-limited (the token is the
+    secret), used once. GET only shows a button, so a link preview does not use it up."""
+    invitation = services.find_invitation(token, purpose=InvitationPurpose.LOGIN)
+    if invitation is None:
+        return render_template("auth/invite_invalid.html", login_link=True), 404
+    form = LoginLinkForm()
+    if form.validate_on_submit():
+        person = services.use_login_link(invitation)
+        if person is None:
+            return render_template("auth/invite_invalid.html", login_link=True), 404
+        flash(f"{person.name}，已登录", "success")
+        return _log_in(person, True, "link", url_for("main.home"))
+    return render_template("auth/login_link.html", form=form, person=invitation.person)
 
 
 @bp.before_app_request
 def _fresh_session_on_login_page():
     """Session fixation: a log-in always starts from a new session id (Flask sessions are
-    signed cookies, and login_user() rotates the remember token)."""
+    signed cookies, and every log-in gets a new LoginSession token)."""
     if request.endpoint == "auth.login" and request.method == "POST" and current_user.is_authenticated:
+        services.end_login(current_user)
         logout_user()

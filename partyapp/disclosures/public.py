@@ -49,7 +49,7 @@ def qr_data_uri(text: str) -> str:
 
 def _requested_person(query) -> int | None:
     value = query.args.get("person", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if (value.isascii() and value.isdigit()) and len(value) < 10 else None
 
 
 # Cards on one screen of the commitments and results tabs; "显示更多" brings the next ones
@@ -60,7 +60,7 @@ CARDS_PER_PAGE = 20
 def _requested_page(query, count: int) -> int:
     """The ?page asked for, kept between the first and the last page of `count` cards."""
     value = query.args.get("page", "")
-    page = int(value) if value.isdigit() and len(value) < 6 else 1
+    page = int(value) if (value.isascii() and value.isdigit()) and len(value) < 6 else 1
     return max(1, min(page, (count + CARDS_PER_PAGE - 1) // CARDS_PER_PAGE))
 
 

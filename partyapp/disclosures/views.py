@@ -5,7 +5,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_login import current_user, login_required
 
 from .. import authz
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization
 from . import people
 from . import commitments as commitment_service
@@ -110,6 +110,7 @@ def commitment(commitment_id):
 
 
 @bp.post("/c/<int:commitment_id>/progress")
+@limiter.limit("20 per 10 minutes")   # per account: every upload route has its limit
 def add_progress(commitment_id):
     commitment = _get_or_404(Commitment, commitment_id)
     branch = db.session.get(Organization, commitment.branch_id)
@@ -217,7 +218,7 @@ def record_step(decision_id):
     form = StepForm()
     _meeting_choices(form, decision.branch_id)
     position = request.form.get("position", "")
-    if form.validate_on_submit() and position.isdigit():
+    if form.validate_on_submit() and (position.isascii() and position.isdigit()):
         data = decision_service.StepInput(**{name: form[name].data for name in (
             "held_on", "expected", "present", "votes_for", "votes_against",
             "votes_abstain")}, meeting_id=form.meeting_id.data or None, public_text=form.public_text.data or "",
@@ -275,7 +276,7 @@ def vote(round_id):
     authz.require("review.vote", branch)
     form = PlainForm()
     ratings = {int(key[7:]): value for key, value in request.form.items()
-               if key.startswith("rating-") and key[7:].isdigit() and len(key) < 20}
+               if key.startswith("rating-") and key.isascii() and key[7:].isdigit() and len(key) < 20}
     if form.validate_on_submit():
         try:
             review_service.cast_votes(current_user, review, ratings)

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import math
+import secrets
 from functools import cache
 from types import SimpleNamespace
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, is_busy_error
 from .models import (CheckIn, CheckInMethod, LeaveRequest, LeaveStatus, Meeting, MeetingAttendee,
+                     PendingScan,
                      MeetingStatus)
 
 SLOT_SECONDS = 15
@@ -38,6 +40,7 @@ REASONS = {
     "cancelled": "本次会议已取消，无需签到。",
     "closed": "本次会议已结束并归档，签到已关闭。",
     "scan_too_old": "扫码已超过10分钟，请重新扫描大屏上的二维码。",
+    "busy": "签到没有成功，请重新扫码。",    # the database was busy: nothing was stored
 }
 
 
@@ -59,7 +62,7 @@ def make_token(meeting_id: int, slot: int | None = None) -> str:
 def token_problem(meeting_id: int, token: str) -> str | None:
     """None when the token is good now, else the reason key ("expired" or "invalid")."""
     slot_text, _, signature = (token or "")[:64].partition("-")
-    if not slot_text.isdigit() or not hmac.compare_digest(
+    if not (slot_text.isascii() and slot_text.isdigit()) or not hmac.compare_digest(
             signature.encode(), _signature(meeting_id, int(slot_text)).encode()):
         return "invalid"
     now_slot = current_slot()
@@ -140,6 +143,11 @@ def check_in(meeting: Meeting, person_id: int, *, method: str = CheckInMethod.QR
     except IntegrityError:     # the same person's other request won the race
         db.session.rollback()
         return _existing_result(meeting.id, person_id)
+    except OperationalError as exc:
+        if not is_busy_error(exc):
+            raise
+        db.session.rollback()   # the insert (and a leave's withdrawal) is all or nothing
+        return CheckInResult(False, "busy")
     return CheckInResult(True, at=at, late=late, check_in_id=row_id)
 
 
@@ -223,16 +231,46 @@ def _existing_result(meeting_id: int, person_id: int) -> CheckInResult:
     return CheckInResult(True, at=row.at, late=row.late, already=True, check_in_id=row.id)
 
 
-def pending_scan_ok(pending: dict | None, meeting_id: int) -> str | None:
-    """A scan stored in the session before logging in: None when it may still complete."""
-    if not pending or pending.get("meeting_id") != meeting_id:
+def remember_pending_scan(meeting_id: int) -> str:
+    """A scan by a logged-out phone: stored for PENDING_SCAN_MINUTES, bound to that browser by
+    the returned random token (its cookie; only the hash is kept)."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(PendingScan(token_hash=_pending_hash(token), meeting_id=meeting_id,
+                               scanned_at=clock.now()))
+    db.session.commit()
+    return token
+
+
+def take_pending_scan(token: str | None, meeting_id: int, person_id: int) -> str | None:
+    """Use the browser's pending scan, once: None when the check-in may go ahead, else the
+    reason. A conditional UPDATE, so of any number of accounts or copies exactly one wins."""
+    if not token or len(token) > 64:
         return "invalid"
-    scanned_at = pending.get("scanned_at")
-    if not isinstance(scanned_at, (int, float)):
-        return "invalid"
-    if clock.now().timestamp() - scanned_at > PENDING_SCAN_MINUTES * 60:
-        return "scan_too_old"
-    return None
+    now = clock.now()
+    used = db.session.execute(update(PendingScan).where(
+        PendingScan.token_hash == _pending_hash(token), PendingScan.meeting_id == meeting_id,
+        PendingScan.used_at.is_(None),
+        PendingScan.scanned_at >= now - timedelta(minutes=PENDING_SCAN_MINUTES))
+        .values(used_at=now, used_by_id=person_id)).rowcount
+    if used == 1:
+        db.session.commit()
+        return None
+    db.session.rollback()
+    stale = db.session.scalar(select(PendingScan.id).where(
+        PendingScan.token_hash == _pending_hash(token), PendingScan.meeting_id == meeting_id,
+        PendingScan.used_at.is_(None)))
+    return "scan_too_old" if stale else "invalid"
+
+
+def sweep_pending_scans() -> None:
+    """Hourly: pending scans a day old go (used or not; nothing can use them any more)."""
+    db.session.execute(PendingScan.__table__.delete().where(
+        PendingScan.scanned_at < clock.now() - timedelta(days=1)))
+    db.session.commit()
+
+
+def _pending_hash(token: str) -> str:
+    return hashlib.sha256(("pending-scan:" + token).encode()).hexdigest()
 
 
 def distance_metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

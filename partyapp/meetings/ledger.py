@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..extensions import db
 from ..models import Organization, Person
+from ..xlsx import append_row
 from ..calendar.services import local_day, parse_day
 from .attendance import attendee_rows_by_meeting, meeting_counts
 from .models import CheckIn, Meeting, MeetingKind, MeetingStatus, meeting_kind_link
@@ -53,7 +54,7 @@ def parse_period(text: str | None) -> PeriodRange:
             raise ValueError
         if rest.upper().startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
             return quarter_range(year, int(rest[1:]))
-        if rest.isdigit() and 1 <= int(rest) <= 12:
+        if rest.isascii() and rest.isdigit() and 1 <= int(rest) <= 12:
             return month_range(year, int(rest))
     except ValueError:
         pass
@@ -180,28 +181,28 @@ def export_workbook(branch: Organization, period: PeriodRange) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "会议台账"
-    sheet.append(LEDGER_HEADERS)
+    append_row(sheet, LEDGER_HEADERS)
     for m in meetings:
         c = counts[m.id]
         start = clock.to_local(m.starts_at)
-        sheet.append([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
+        append_row(sheet, [start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
                       m.place, m.host.name if m.host else "", m.recorder.name if m.recorder else "",
                       c.expected, c.present, c.on_leave, c.absent, c.late, c.exempt, c.observers,
                       f"补记（{_filed_on(m)}补录）" if m.backfilled else "", m.minutes])
     people = book.create_sheet("出勤明细")
-    people.append(["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
+    append_row(people, ["日期", "主题", "姓名", "出勤", "签到时间", "签到方式"])
     rows = attendee_rows_by_meeting([m.id for m in meetings])
     for m in meetings:
         for row in rows.get(m.id, []):
-            people.append([clock.to_local(m.starts_at).strftime("%Y-%m-%d"), m.topic,
+            append_row(people, [clock.to_local(m.starts_at).strftime("%Y-%m-%d"), m.topic,
                            row.person.name, row.status,
                            clock.to_local(row.check_in.at).strftime("%H:%M") if row.check_in else "",
                            row.check_in.method_label if row.check_in else ""])
     plans = book.create_sheet("计划报备")
-    plans.append(["日期", "时间", "会议类型", "主题", "地点", "主持人", "报备日期", "状态"])
+    append_row(plans, ["日期", "时间", "会议类型", "主题", "地点", "主持人", "报备日期", "状态"])
     for m in filed_plans([branch.id], period.first, period.last):
         start = clock.to_local(m.starts_at)
-        plans.append([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
+        append_row(plans, [start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), m.kind_names, m.topic,
                       m.place, m.host.name if m.host else "", _filed_on(m), m.status_label])
     buffer = io.BytesIO()
     book.save(buffer)

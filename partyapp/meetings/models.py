@@ -336,3 +336,17 @@ class ComplianceReminder(db.Model):
     kind_id: Mapped[int] = mapped_column(ForeignKey("meeting_kind.id"))
     period_key: Mapped[str] = mapped_column(String(12))   # 2026-11, 2026-Q4, 2026-W48
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class PendingScan(db.Model):
+    """A scan made by a logged-out phone, waiting for its log-in. Bound to that browser by a
+    random cookie (only its hash is stored) and consumed once (a conditional UPDATE)."""
+
+    __tablename__ = "pending_scan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

@@ -13,7 +13,7 @@ from .. import audit, clock
 from ..authz import can, orgs_where
 from ..extensions import db
 from ..models import Membership, Organization, OrgKind, Person
-from ..notify.services import notify, send_to_branch_group
+from ..notify.services import notify, queue_for_branch_group
 from . import circles
 from .attendance import Counts, attendance_summary, attendee_rows, store_counts
 from .models import (DEFAULT_KINDS, AttendeePart, Circle, CheckIn, LeaveRequest, MakeUpStudy,
@@ -240,7 +240,7 @@ def notice_text(meeting: Meeting) -> str:
 def _tell_attendees(meeting: Meeting, title: str, body: str) -> None:
     link = f"/meetings/{meeting.id}"   # plain path: jobs run outside a request
     notify(attendee_ids(meeting.id), title, body, link, kind="meeting")
-    send_to_branch_group(meeting.org, f"{title}\n{body}")
+    queue_for_branch_group(meeting.org, f"{title}\n{body}")   # sent by the clock, never here
 
 
 def publish_meeting(actor, meeting: Meeting) -> None:

@@ -33,8 +33,9 @@ from ..models import Organization
 # The rooms' rules, re-exported: this is the one front door.
 from .attendance import (AttendeeRow, Counts, attendance_summary, attendee_rows,  # noqa: F401
                          attendee_rows_by_meeting, is_attendee, meeting_counts, store_counts)
-from .checkin import (CheckInResult, check_in, current_slot, make_token,  # noqa: F401
-                      pending_scan_ok, reason_text, report_position, token_problem)
+from .checkin import (PENDING_SCAN_MINUTES, CheckInResult, check_in,  # noqa: F401
+                      current_slot, make_token, reason_text, remember_pending_scan,
+                      report_position, sweep_pending_scans, take_pending_scan, token_problem)
 from .compliance import (Compliance, Missing, branch_compliance,  # noqa: F401
                          send_compliance_reminders)
 from .door import CODE_PREFIX, active_code, codes_for, issue_code, person_for_code  # noqa: F401

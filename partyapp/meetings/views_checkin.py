@@ -6,11 +6,10 @@ from types import SimpleNamespace
 
 import qrcode
 from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
-                   send_file, session, url_for)
+                   send_file, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import clock
 from ..extensions import db, limiter
 from . import checkin, services
 from .forms import PositionForm
@@ -97,7 +96,8 @@ def qr_png(meeting_id):
     return response
 
 # ---- scanning -----------------------------------------------------------------------------------
-PENDING_KEY = "pending_checkin"
+# The logged-out phone's pending scan (services.remember_pending_scan): a random id, httponly.
+PENDING_COOKIE = "pscan"
 
 
 @bp.get("/<int:meeting_id>/c/<token>")
@@ -122,10 +122,14 @@ def _scan_logged_out(meeting: Meeting, token: str):
     problem = checkin.token_problem(meeting.id, token)
     if problem:
         return _refusal(meeting, problem)
-    session[PENDING_KEY] = {"meeting_id": meeting.id, "scanned_at": clock.now().timestamp()}
+    token = services.remember_pending_scan(meeting.id)
     flash("请先登录，登录后自动完成签到。", "info")
-    return redirect(url_for("auth.login", next=url_for("meetings.scan_complete",
-                                                       meeting_id=meeting.id)))
+    response = redirect(url_for("auth.login", next=url_for("meetings.scan_complete",
+                                                           meeting_id=meeting.id)))
+    response.set_cookie(PENDING_COOKIE, token, max_age=services.PENDING_SCAN_MINUTES * 60,
+                        httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
 
 
 @bp.get("/<int:meeting_id>/c")
@@ -135,11 +139,16 @@ def scan_complete(meeting_id):
     meeting = _meeting(meeting_id)
     if not services.is_attendee(meeting.id, current_user.id):
         return _refusal(meeting, "not_on_list")
-    problem = checkin.pending_scan_ok(session.pop(PENDING_KEY, None), meeting.id)
-    if problem:
-        return _refusal(meeting, problem)
     shown = _snapshot(meeting)   # read before the commit expires the row
-    return _checked_in(shown, checkin.check_in(meeting, current_user.id, client_id=_device_id()))
+    problem = services.take_pending_scan(request.cookies.get(PENDING_COOKIE), meeting.id,
+                                         current_user.id)
+    if problem:
+        response = make_response(_refusal(shown, problem))
+    else:
+        response = make_response(_checked_in(shown, checkin.check_in(
+            meeting, current_user.id, client_id=_device_id())))
+    response.delete_cookie(PENDING_COOKIE)
+    return response
 
 
 def _snapshot(meeting: Meeting) -> SimpleNamespace:
@@ -155,6 +164,9 @@ def _device_id() -> str | None:
 
 
 def _refusal(meeting: Meeting, reason: str):
+    if reason == "busy":   # the database was busy: nothing stored, scan again in a moment
+        return _scan_page(meeting, None, checkin.reason_text(reason, meeting)), 503, {
+            "Retry-After": "3"}
     status = 403 if reason == "not_on_list" else 200
     return _scan_page(meeting, None, checkin.reason_text(reason, meeting)), status
 

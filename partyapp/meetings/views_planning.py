@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..authz import can, home_branch, orgs_where, require
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization
 from . import photos, services
 from .forms import CancelForm, DecideForm, KindForm, MinutesForm, MoveForm, PlanForm
@@ -189,6 +189,7 @@ def close(meeting_id):
 
 
 @bp.post("/<int:meeting_id>/photos")
+@limiter.limit("20 per 10 minutes")   # per account: a recorder adds a few photos per meeting
 def upload_photo(meeting_id):
     meeting = _meeting(meeting_id)
     _require_run(meeting)

@@ -18,7 +18,7 @@ from sqlalchemy import Date, and_, case, func, insert, literal, select, text, up
 from .. import audit, clock
 from ..extensions import db
 from ..models import Membership, Notification, Organization, Role, UTCDateTime
-from ..notify.services import send_to_branch_group
+from ..notify.services import queue_for_branch_group
 from .models import Opinion, OpinionDigest, Status
 from .services import town_admin_ids
 
@@ -101,7 +101,7 @@ def _escalate(claimed) -> int:
         notes += [dict(person_id=pid, title=message, body="请督促办理。",
                        link=f"/opinions/branch/{branch_id}")
                   for pid in admins.get(branch.town_id, [])]
-        send_to_branch_group(branch, f"【意见逾期】{message}，已上报镇党委。")
+        queue_for_branch_group(branch, f"【意见逾期】{message}，已上报镇党委。")
     _insert_notes(notes)
     return len(claimed)
 
@@ -128,7 +128,7 @@ def _send_digests(now: datetime) -> int:
         notes += [dict(person_id=pid, title=message, body="",
                        link=f"/opinions/branch/{branch_id}")
                   for pid in secretaries.get(branch_id, [])]
-        send_to_branch_group(branches.get(branch_id), f"【意见箱日报】{message}。")
+        queue_for_branch_group(branches.get(branch_id), f"【意见箱日报】{message}。")
     _insert_notes(notes)
     return len(claimed)
 

@@ -48,7 +48,7 @@ class PersonForm(FlaskForm):
             name=(self.name.data or "").strip(), phone=self.phone.data or "",
             party_status=self.party_status.data or None, joined_party_on=self.joined_party_on.data,
             villager_rep=bool(self.villager_rep.data),
-            group_id=int(group) if group and group.isdigit() else None,
+            group_id=int(group) if group and (group.isascii() and group.isdigit()) else None,
             roles=tuple(self.roles.data or ()),
             committee_post=(self.committee_post.data or "").strip() or None)
 
@@ -151,7 +151,7 @@ class TermForm(FlaskForm):
 
     def officer_ids(self) -> dict:
         def pick(value):
-            return int(value) if value and value.isdigit() else None
+            return int(value) if value and (value.isascii() and value.isdigit()) else None
 
         return {Role.SECRETARY: pick(self.secretary.data),
                 Role.DEPUTY_SECRETARY: pick(self.deputy.data),

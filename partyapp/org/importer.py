@@ -15,11 +15,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import audit
 from ..extensions import db
+from ..xlsx import append_row
 from ..models import Organization, PartyStatus, Role
 from . import services
 from .services import PersonData
 
 MAX_BYTES = 2 * 1024 * 1024
+# Inside the .xlsx (a zip): what a roster of a few hundred people unpacks to is well under a
+# few MB; a crafted file can claim 400 MB of shared strings in a 2 MB upload.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_MEMBER = 20 * 1024 * 1024
+MAX_MEMBERS = 200
+MAX_RATIO = 200     # uncompressed / compressed of one member (text compresses ~10-50×)
 MAX_ROWS = 1000
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,11 +73,11 @@ def template_workbook(branch: Organization) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "花名册"
-    sheet.append(HEADERS)
+    append_row(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     groups = services.branch_groups(branch)
-    sheet.append([EXAMPLE_NAME, "13800138000", "正式党员", "2001-07-01",
+    append_row(sheet, [EXAMPLE_NAME, "13800138000", "正式党员", "2001-07-01",
                   groups[0].name if groups else "", "党小组长", ""])
     for column, width in zip("ABCDEFG", (14, 16, 22, 14, 14, 40, 16)):
         sheet.column_dimensions[column].width = width
@@ -90,6 +97,7 @@ def read_rows(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> list[tu
         raise ImportFileError(f"文件太大：花名册文件不能超过{_size_label(max_bytes)}")
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError("文件不是有效的 Excel（.xlsx）文件")
+    _check_unpacked_sizes(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
@@ -98,6 +106,26 @@ def read_rows(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> list[tu
         return _rows_of(book.worksheets[0])
     finally:
         book.close()
+
+
+def _check_unpacked_sizes(data: bytes) -> None:
+    """Read the zip's directory (no member is unpacked) and refuse an archive that would
+    expand far beyond a roster before openpyxl reads it. The sizes in the directory are what
+    the zip module checks while unpacking too (it stops at the declared size)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError("文件不是有效的 Excel（.xlsx）文件") from None
+    too_big = ImportFileError("文件内容异常（解压后过大），请用模板重新填写后另存为 .xlsx")
+    if len(members) > MAX_MEMBERS:
+        raise too_big
+    total = 0
+    for member in members:
+        total += member.file_size
+        if (member.file_size > MAX_UNPACKED_MEMBER or total > MAX_UNPACKED_BYTES
+                or member.file_size > MAX_RATIO * max(member.compress_size, 1024)):
+            raise too_big
 
 
 def _size_label(size: int) -> str:

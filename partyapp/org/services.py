@@ -18,8 +18,8 @@ from .. import audit, clock
 from ..auth.services import create_invitation
 from ..authz import active_memberships
 from ..extensions import db
-from ..models import AuditEntry, Membership, Organization, OrgKind, Person, Role
-from ..notify.services import send_to_branch_group
+from ..models import AuditEntry, InvitationPurpose, Membership, Organization, OrgKind, Person, Role
+from ..notify.services import queue_for_branch_group
 from ..phones import normalize_mobile
 from .handover import roles_ended
 
@@ -328,6 +328,14 @@ def issue_invitation(branch: Organization, person: Person, actor) -> str:
     return create_invitation(person, actor=actor)
 
 
+def issue_login_link(branch: Organization, person: Person, actor) -> str:
+    """A one-time log-in link / QR for a member who cannot log in (a new phone, a forgotten
+    password, cookies lost in WeChat): used once, 30 minutes, never rate-limited. Audited."""
+    audit.record(actor, "roster.login_link", "person", person.id, org_id=branch.id,
+                 name=person.name)
+    return create_invitation(person, actor=actor, purpose=InvitationPurpose.LOGIN)
+
+
 def qr_data_uri(text: str) -> str:
     """A QR code PNG as a data: URI (the page's CSP allows data: images)."""
     image = qrcode.make(text, box_size=8, border=2)
@@ -468,13 +476,12 @@ def masked_webhook(url: str | None) -> str:
     return f"{head}key={key[:4]}…{key[-4:]}" if len(key) > 8 else f"{head}key=…"
 
 
-def send_robot_test(branch: Organization) -> bool:
-    """Send the robot's test message to the branch's group; the delivery record is kept
-    (commits). True when the group received it."""
-    sent = send_to_branch_group(
+def queue_robot_test(branch: Organization) -> None:
+    """Queue the robot's test message for the branch's group (commits); the clock's outbox
+    job posts it, and the robot page shows how it went."""
+    queue_for_branch_group(
         branch, f"【党群小站】{branch.name}群机器人测试：收到这条消息说明设置成功。")
     db.session.commit()
-    return bool(sent)
 
 
 def create_town_admin(name: str, phone: str, password_hash: str, town: str) -> Person:

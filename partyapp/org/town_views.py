@@ -104,7 +104,7 @@ def _committee_rows(formdata) -> list[tuple[int, str]]:
     rows = []
     for slot in range(1, COMMITTEE_SLOTS + 1):
         person = formdata.get(f"committee_person_{slot}", "")
-        if person.isdigit():
+        if person.isascii() and person.isdigit():
             rows.append((int(person), formdata.get(f"committee_post_{slot}", "").strip()[:40]))
     return rows
 

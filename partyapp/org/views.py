@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user
 
 from .. import authz
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Organization
 from . import importer, services
 from .forms import ImportForm, PersonForm, RobotForm
@@ -105,10 +105,24 @@ def person_invite(branch_id, person_id):
     return response
 
 
-def _invitation_link(token: str) -> str:
+@bp.post("/<int:branch_id>/people/<int:person_id>/login-link")
+def person_login_link(branch_id, person_id):
+    """A one-time log-in QR the secretary shows the member (shown once, like an invitation)."""
+    branch = _branch_or_404(branch_id, "roster.manage")
+    entry = _entry_or_404(branch, person_id)
+    token = services.issue_login_link(branch, entry.person, current_user)
+    link = _invitation_link(token, "auth.login_link")
+    response = current_app.make_response(render_template(
+        "org/invitation.html", branch=branch, person=entry.person, link=link,
+        qr=services.qr_data_uri(link), login_link=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invitation_link(token: str, endpoint: str = "auth.accept_invitation") -> str:
     base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("auth.accept_invitation", token=token)
-    return base + path if base else url_for("auth.accept_invitation", token=token, _external=True)
+    path = url_for(endpoint, token=token)
+    return base + path if base else url_for(endpoint, token=token, _external=True)
 
 
 @bp.get("/<int:branch_id>/import")
@@ -119,6 +133,7 @@ def import_form(branch_id):
 
 
 @bp.post("/<int:branch_id>/import")
+@limiter.limit("10 per 10 minutes")   # per account
 def import_roster(branch_id):
     branch = _branch_or_404(branch_id, "roster.manage")
     form = ImportForm()
@@ -152,7 +167,7 @@ def audit_trail(org_id):
     org = db.session.get(Organization, org_id)
     authz.require("audit.view", org)
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() else 1
+    page = int(page) if (page.isascii() and page.isdigit()) else 1
     return render_template("org/audit.html", org=org, trail=services.audit_trail(org, page),
                            labels=services.ACTION_LABELS, describe=services.describe_detail)
 
@@ -177,8 +192,11 @@ def robot(branch_id):
             flash("已保存群机器人地址" if branch.wecom_webhook else "已停用群机器人", "success")
             return redirect(url_for("org.robot", branch_id=branch.id), code=303)
         form.webhook.errors.append(problem)
+    from ..notify.services import recent_messages
+
     return render_template("org/robot.html", branch=branch, form=form,
-                           masked=services.masked_webhook(branch.wecom_webhook))
+                           masked=services.masked_webhook(branch.wecom_webhook),
+                           recent=recent_messages(branch.id))
 
 
 @bp.post("/<int:branch_id>/robot/test")
@@ -186,8 +204,7 @@ def robot_test(branch_id):
     branch = _branch_or_404(branch_id, "roster.manage")
     if not branch.wecom_webhook:
         flash("还没有设置群机器人地址", "error")
-    elif services.send_robot_test(branch):
-        flash("测试消息已发到群里，请在企业微信群里查看", "success")
     else:
-        flash("发送失败：请检查地址是否正确、机器人是否还在群里", "error")
+        services.queue_robot_test(branch)
+        flash("测试消息已排队，一分钟内发到群里；发送结果见本页“最近发出的群消息”", "success")
     return redirect(url_for("org.robot", branch_id=branch.id), code=303)

@@ -359,13 +359,13 @@ def publish_outcomes(round_id):
     is_rater, sees = _round_access(round_)
     chosen, poor = {}, set()
     for key, value in request.form.items():
-        if key.startswith("outcome-") and key[8:].isdigit() and len(key) < 20:
+        if key.startswith("outcome-") and key.isascii() and key[8:].isdigit() and len(key) < 20:
             chosen[int(key[8:])] = value
-        elif key.startswith("poor-") and key[5:].isdigit() and len(key) < 20:
+        elif key.startswith("poor-") and key.isascii() and key[5:].isdigit() and len(key) < 20:
             poor.add(int(key[5:]))
     days = request.form.get("notice_days", "")
     result = outcomes.publish(current_user, round_, chosen, poor,
-                              int(days) if days.isdigit() and len(days) < 3 else 0)
+                              int(days) if days.isascii() and days.isdigit() and len(days) < 3 else 0)
     if isinstance(result, str):
         return _round_page(round_, is_rater, sees, outcome={"error": result, "chosen": chosen})
     flash("评定结果已公示", "success")

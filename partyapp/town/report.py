@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .. import clock
+from ..xlsx import append_row
 from .compliance import QUARTER_COLUMN
 from .score import PART_LABELS
 from .services import Dashboard
@@ -39,19 +40,19 @@ def workbook(board: Dashboard) -> bytes:
 
 
 def _header(sheet, names) -> None:
-    sheet.append(names)
+    append_row(sheet, names)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
 
 
 def _summary(sheet, board) -> None:
     sheet.title = "堡垒指数"
-    sheet.append([f"{board.town.name} {board.quarter.label} 督促检查报告"])
-    sheet.append([board.formula])
+    append_row(sheet, [f"{board.town.name} {board.quarter.label} 督促检查报告"])
+    append_row(sheet, [board.formula])
     _header(sheet, ["支部", *PART_LABELS.values(), "综合得分", "星级", "红黑榜"])
     for row in board.rows:
         verdict = "表扬" if row in board.praise else "帮扶" if row in board.help else ""
-        sheet.append([row.branch.name, *[round(100 * row.score.parts[p]) for p in PART_LABELS],
+        append_row(sheet, [row.branch.name, *[round(100 * row.score.parts[p]) for p in PART_LABELS],
                       round(100 * row.score.value), row.score.stars, verdict])
 
 
@@ -61,12 +62,12 @@ def _compliance(sheet, board) -> None:
     for row in board.rows:
         for group in matrix.groups:
             cells = matrix.row_cells(row.branch.id, group)
-            sheet.append([row.branch.name, group, *[cell_text(c) for c in cells]])
+            append_row(sheet, [row.branch.name, group, *[cell_text(c) for c in cells]])
             for index, cell in enumerate(cells):
                 if cell.state == "missing":
                     sheet.cell(sheet.max_row, 3 + index).fill = MISSING_FILL
-    sheet.append([])
-    sheet.append([f"“{QUARTER_COLUMN}”列为按季度开的会（支部党员大会、党课、党群联席会议）。"
+    append_row(sheet, [])
+    append_row(sheet, [f"“{QUARTER_COLUMN}”列为按季度开的会（支部党员大会、党课、党群联席会议）。"
                   "一周算在它的星期一所在的月份；只统计已归档的会议。"])
 
 
@@ -75,20 +76,20 @@ def _replies(sheet, board) -> None:
                     "按时答复率%", "答复用时中位数（工作日）", "现有待答复", "其中超期"])
     for row in board.rows:
         r = row.replies
-        sheet.append([row.branch.village_name or row.branch.name, r["received"], r["replied"],
+        append_row(sheet, [row.branch.village_name or row.branch.name, r["received"], r["replied"],
                       r["on_time"], r["late"], r["overdue_open"], r["on_time_rate"],
                       r["median_reply_days"], row.open_now, row.overdue_now])
-    sheet.append([])
+    append_row(sheet, [])
     _header(sheet, ["月份", "按时答复", "应答复", "按时答复率%"])
     for label, on_time, decided, rate in board.reply_trend_cells:
-        sheet.append([label, on_time, decided, rate])
+        append_row(sheet, [label, on_time, decided, rate])
 
 
 def _escalated(sheet, board) -> None:
     _header(sheet, ["村", "编号", "类别", "上报时间", "状态", "督办意见"])
     for opinion in board.escalated:
         notes = "；".join(n.text for n in board.notes.get(opinion.id, []))
-        sheet.append([opinion.branch.village_name or opinion.branch.name, opinion.reference,
+        append_row(sheet, [opinion.branch.village_name or opinion.branch.name, opinion.reference,
                       opinion.category, clock.to_local(opinion.escalated_at).strftime("%Y-%m-%d"),
                       opinion.status_label, notes])
 
@@ -97,7 +98,7 @@ def _commitments(sheet, board) -> None:
     _header(sheet, ["支部", "承诺人", "承诺事项", "完成期限", "最近更新", "问题"])
     for row in board.rows:
         for alert in row.alerts:
-            sheet.append([row.branch.name, alert.owner_name, alert.title,
+            append_row(sheet, [row.branch.name, alert.owner_name, alert.title,
                           alert.due_on.isoformat(),
                           clock.to_local(alert.last_update_at).strftime("%Y-%m-%d")
                           if alert.last_update_at else "从未更新", "、".join(alert.reasons)])
@@ -106,13 +107,13 @@ def _commitments(sheet, board) -> None:
 def _stars(sheet, board) -> None:
     _header(sheet, ["支部", "五星", "四星", "三星", "二星", "一星", "不合格"])
     for row in board.rows:
-        sheet.append([row.branch.name, *[row.stars.get(n, 0) for n in (5, 4, 3, 2, 1, 0)]])
+        append_row(sheet, [row.branch.name, *[row.stars.get(n, 0) for n in (5, 4, 3, 2, 1, 0)]])
     if not board.stars_published:
-        sheet.append(["本年度各支部尚未公示评星结果"])
+        append_row(sheet, ["本年度各支部尚未公示评星结果"])
 
 
 def _attendance(sheet, board) -> None:
     _header(sheet, ["支部", *board.trend_labels])
     for trend in board.attendance_trends:
-        sheet.append([trend.branch.name, *[f"{c.present}/{c.expected}" if c.expected else "—"
+        append_row(sheet, [trend.branch.name, *[f"{c.present}/{c.expected}" if c.expected else "—"
                                            for _, c in trend.cells]])

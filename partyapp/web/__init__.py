@@ -3,6 +3,9 @@ NUL filter, client id cookie), errors (the Chinese error pages), assets (static 
 template filters below. The log-in loader lives in auth/, the layout context in main/."""
 from __future__ import annotations
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
 from .. import clock
 from .assets import configure_assets
 from .errors import ERROR_MESSAGES, configure_errors  # noqa: F401
@@ -10,7 +13,22 @@ from .htmx import render_page, wants_fragment  # noqa: F401
 from .security import configure_security
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` routes match ids the database can hold (PostgreSQL's integer, the smaller of
+    the two): a larger number is simply no such page (404), never an overflow in a query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DATABASE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+DATABASE_INT_MAX = 2 ** 31 - 1
+
+
 def configure_web(app):
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:   # the client address and scheme as the declared proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_security(app)
     configure_errors(app)
     configure_filters(app)

@@ -25,14 +25,15 @@ def configure_security(app):
     @app.before_request
     def refuse_nul_bytes():
         """Nobody types a NUL character; PostgreSQL refuses it in text, so it would be a 500
-        deep in some query. One check for every form field and query parameter."""
+        deep in some query. One check for the path, every form field and query parameter."""
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
             values = request.form.values()
         else:
             values = ()
-        if any("\x00" in value for value in (*request.args.values(), *values)):
-            abort(400)
+        if "\x00" in request.path or any(
+                "\x00" in value for value in (*request.args.values(), *values)):
+            abort(400)   # in a path segment too (/v/a%00b/…)
 
     @app.before_request
     def assign_client_id():

@@ -20,8 +20,11 @@ ROUTES = {
     "main.toggle_care_mode": Access(EVERYONE, method="POST"),
     "auth.login": Access(EVERYONE),
     "auth.logout": Access(EVERYONE, method="POST"),
+    "auth.logout_all": Access(LOGGED_IN, method="POST"),
     # An invitation token nobody holds: everyone gets the 'link expired' page (404).
     "auth.accept_invitation": Access(frozenset(), params=lambda w: {"token": "nope"}),
+    # Likewise a one-time log-in link nobody holds.
+    "auth.login_link": Access(frozenset(), params=lambda w: {"token": "nope"}),
     "notify.inbox": Access(LOGGED_IN),
     "notify.read_all": Access(LOGGED_IN, method="POST"),
     # A message belongs to its addressee only.

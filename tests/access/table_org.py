@@ -32,6 +32,8 @@ ROUTES = {
                                     params=_person("deactivate_target")),
     "org.person_invite": Access(ROSTER_MANAGERS, method="POST", params=_person("roster_target"),
                                 secret=lambda w: "/auth/invite/"),
+    "org.person_login_link": Access(ROSTER_MANAGERS, method="POST",
+                                    params=_person("roster_target"), secret=lambda w: "/auth/link/"),
     "org.import_form": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id}),
     "org.robot": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id}),
     "org.robot_test": Access(ROSTER_MANAGERS, params=lambda w: {"branch_id": w.branch.id},

@@ -70,6 +70,6 @@ def test_route_table(app, world, client, login, persona):
         elif outcome == "deny" and access.secret is not None:
             if access.secret(world) in body:
                 failures.append(f"{url} as {persona}: refused but the body shows the data")
-        if endpoint == "auth.logout" and persona != ANON:
+        if endpoint in ("auth.logout", "auth.logout_all") and persona != ANON:
             login(getattr(world, persona))
     assert not failures, "\n".join(failures)

@@ -48,3 +48,21 @@ def test_villager_submits_secretary_replies_villager_rates(app_ctx, live_server,
     assert "您的评价：满意" in villager.inner_text("#reply")
     villager.screenshot(path=os.path.join(screenshot_dir, "opinion-rated-phone.png"),
                         full_page=True)
+
+
+def test_a_limited_villager_reads_why_after_the_boosted_post(app_ctx, live_server, phone,
+                                                             world, rate_limits):
+    """Issue 16: the sixth kept opinion from one phone within 10 minutes is refused (429); the
+    boosted (htmx) form shows the Chinese message instead of doing nothing."""
+    villager = phone.new_page()
+    topics = ["村东头路灯坏了三天", "自来水管在学校门口漏水", "集市边的排水沟堵住了", "广场舞音乐晚上太吵",
+              "河边的护栏松动有危险", "公交站牌被风吹倒了"]
+    for n, topic in enumerate(topics):
+        villager.goto(f"{live_server}/opinions/v/{world.branch.slug}/new")
+        villager.select_option("select[name=category]", "环境卫生")
+        villager.fill("textarea[name=content]", f"{topic}，请尽快处理。")
+        villager.click("main button[type=submit]")
+        if n < 5:
+            villager.wait_for_selector("text=已收到您的意见")
+    villager.wait_for_selector("text=操作太频繁")
+    assert "请稍等几分钟再试" in villager.inner_text("body")
