@@ -1,7 +1,7 @@
 """opinion replaced links: a tracking link replaced by 找回 answers 410 链接已更换, not 404
 
 Revision ID: 0016_opinion_replaced_links
-Revises: 0013_attendance_circles
+Revises: 0015_outbox
 Create Date: 2026-12-03 14:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_opinion_replaced_links'
-down_revision = '0013_attendance_circles'
+down_revision = '0015_outbox'
 branch_labels = None
 depends_on = None
 
