@@ -1,8 +1,11 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# `make run` runs the Procfile's processes (gunicorn and the clock) through honcho, as in production.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The demo passwords are public: serve on this machine only unless HOST says otherwise.
+HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -25,7 +28,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo --if-empty
-	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	PATH="$(abspath $(BIN)):$$PATH" HOST="$(HOST)" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 clock: $(STAMP)
 	$(BIN)/flask --app app scheduler

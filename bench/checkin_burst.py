@@ -48,8 +48,9 @@ def free_port() -> int:
 def procfile_web_command(port: int, module: str = "app:app") -> list[str]:
     line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
                 if line.startswith("web:"))
-    command = line.split(":", 1)[1].strip().replace("${PORT:-8000}", str(port))
-    command = command.replace("0.0.0.0", "127.0.0.1")
+    command = line.split(":", 1)[1].strip()
+    command = re.sub(r"\$\{PORT(:-[^}]*)?\}", str(port), command)
+    command = re.sub(r"\$\{HOST(:-[^}]*)?\}", "127.0.0.1", command)
     return [part if part != "app:app" else module for part in shlex.split(command)]
 
 

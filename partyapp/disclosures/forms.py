@@ -34,7 +34,9 @@ class ProgressForm(FlaskForm):
         InputRequired("请填写 0 到 100 的数字"), NumberRange(0, 100, "请填写 0 到 100 的数字")])
     status = SelectField("状态", choices=choices(CommitmentStatus.LABELS.items()),
                          description="已兑现、部分兑现、未兑现由书记记录（书记本人的承诺由镇党委记录）")
-    photo = FileField("照片（可不传，JPG/PNG，8MB 以内）")
+    photo = FileField("照片（可不传，JPG/PNG，8MB 以内）",
+                      render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                 "data-max-bytes": 8 * 1024 * 1024})  # = photos.MAX_BYTES
 
 
 class AssessmentForm(FlaskForm):

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import CATEGORIES, Channel, Rating
+from .photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from .services import CONTENT_MAX, CONTENT_MIN, REPLY_MAX
 
 
@@ -23,6 +24,8 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 _CATEGORY_CHOICES = choices((c, c) for c in CATEGORIES)
+NOT_ON_DEVICE_HINT = ("家人共用的手机，或请村干部用他的手机帮您提交时，请勾选："
+                      "这部手机的“查我的意见”里就不会留下这条意见。")
 
 
 class OpinionForm(FlaskForm):
@@ -40,9 +43,13 @@ class OpinionForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     public_allowed = BooleanField("同意在村务公开栏公开意见内容（不含姓名和电话）", default=True)
     photos = MultipleFileField("照片（可不传，最多3张）",
-                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
+                               render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                          # static/app.js refuses bigger photos before upload
+                                          "data-max-bytes": MAX_PHOTO_BYTES,
+                                          "data-max-count": MAX_PHOTOS})
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = StringField("网址", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    not_on_device = BooleanField("不在本机保存", description=NOT_ON_DEVICE_HINT)
 
 
 class StaffOpinionForm(OpinionForm):
@@ -72,6 +79,11 @@ class RateForm(FlaskForm):
                         validators=[DataRequired("请选择")])
 
 
+class ForgetForm(FlaskForm):
+    """查我的意见 → 从本机删除: one kept link (by its 意见编号), or "all" of them."""
+    which = StringField("删除哪一条", validators=[DataRequired(), Length(max=12)])
+
+
 class FindForm(FlaskForm):
     reference = StringField("意见编号", validators=[DataRequired("请填写意见编号"),
                                                   Length(max=20)],
@@ -79,5 +91,6 @@ class FindForm(FlaskForm):
     phone = StringField("提交时留的手机号", validators=[DataRequired("请填写手机号"),
                                                      Length(max=20)],
                         render_kw={"inputmode": "tel"})
+    not_on_device = BooleanField("不在本机保存", description=NOT_ON_DEVICE_HINT)
 
 

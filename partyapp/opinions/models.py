@@ -134,3 +134,13 @@ class OpinionDigest(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 # The town dashboard's escalated opinions (few rows among many: no table scan).
 Index("ix_opinion_escalated", Opinion.escalated_at)
+
+
+class ReplacedLink(db.Model):
+    """A tracking link replaced by 找回: the old link answers 410 链接已更换 with the way on,
+    not a 404. Only the hash of the old secret is kept, as for the live one."""
+
+    __tablename__ = "opinion_replaced_link"
+    tracking_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinion.id"), index=True)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

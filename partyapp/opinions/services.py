@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Membership, Organization, Person, Role
 from ..notify.services import notify
 from ..phones import mask_numbers_in_text, normalize_mobile
-from .models import CATEGORIES, Channel, Opinion, Rating, Status
+from .models import CATEGORIES, Channel, Opinion, Rating, ReplacedLink, Status
 from .stats import monthly_on_time, public_figures, village_reply_stats  # noqa: F401  (town's figures)
 
 REPLY_WORKING_DAYS = 5
@@ -170,6 +170,43 @@ def opinion_by_secret(secret: str) -> Opinion | None:
                                       selectinload(Opinion.branch)))
 
 
+def tracking_was_replaced(secret: str) -> bool:
+    """True for a link that 找回 has replaced by a new one (the old one says so, with the way
+    on, instead of 页面不存在)."""
+    if not secret or len(secret) > 64:
+        return False
+    return db.session.get(ReplacedLink, hash_secret(secret)) is not None
+
+
+# ---- 我的意见 on this device: the tracking links a phone kept (a cookie the views read) ----
+DEVICE_LINKS_MAX = 20
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def parse_device_links(value: str | None) -> list[str]:
+    """The cookie's secrets, newest first, well-formed only, no repeats, at most 20."""
+    seen: list[str] = []
+    for part in (value or "").split("."):
+        if _SECRET_SHAPE.match(part) and part not in seen:
+            seen.append(part)
+    return seen[:DEVICE_LINKS_MAX]
+
+
+def device_links_value(secrets_: list[str]) -> str:
+    return ".".join(secrets_[:DEVICE_LINKS_MAX])
+
+
+def opinions_by_secrets(secrets_: list[str]) -> list[tuple[str, Opinion]]:
+    """(secret, opinion) for each secret still valid, in the given order; one query."""
+    hashes = {hash_secret(secret): secret for secret in secrets_}
+    if not hashes:
+        return []
+    rows = db.session.scalars(select(Opinion).where(Opinion.tracking_hash.in_(list(hashes)))
+                              .options(selectinload(Opinion.branch))).all()
+    by_secret = {hashes[row.tracking_hash]: row for row in rows}
+    return [(secret, by_secret[secret]) for secret in secrets_ if secret in by_secret]
+
+
 def recover_tracking_link(reference: str, phone: str) -> tuple[Opinion, str] | None:
     """Lost link: reference number + the mobile number given. The old link is replaced by a
     new one (only hashes are stored, so the old one cannot be shown again)."""
@@ -183,6 +220,9 @@ def recover_tracking_link(reference: str, phone: str) -> tuple[Opinion, str] | N
     if opinion is None:
         return None
     secret = new_tracking_secret()
+    # The old link answers 链接已更换 from now on (tracking_was_replaced), not 404.
+    db.session.add(ReplacedLink(tracking_hash=opinion.tracking_hash, opinion_id=opinion.id,
+                                replaced_at=clock.now()))
     opinion.tracking_hash = hash_secret(secret)
     audit.record(None, "opinion.link_recovered", "opinion", opinion.id, org_id=opinion.branch_id)
     db.session.commit()

@@ -21,6 +21,7 @@ from . import services
 from .forms import (
     AssignForm,
     FindForm,
+    ForgetForm,
     OpinionForm,
     RateForm,
     ReplyForm,
@@ -93,8 +94,69 @@ def submit(slug):
         except (services.OpinionError, PhotoError) as exc:
             form.content.errors.append(str(exc))
         else:
-            return redirect(url_for("opinions.track", secret=secret, new=1), code=303)
+            response = redirect(url_for("opinions.track", secret=secret, new=1), code=303)
+            if not form.not_on_device.data:
+                _keep_on_device(response, secret)
+            return response
     return render_template("opinions/submit.html", form=form, village=village)
+
+
+# ---- 我的意见 on this device ---------------------------------------------------------------
+# The tracking links sent from this phone, in a cookie only the server reads (HttpOnly), unless
+# the villager ticked 不在本机保存. WeChat may clear it: the receipt also says how to keep the
+# link (··· → 收藏).
+DEVICE_COOKIE = "my_opinions"
+
+
+def _device_links() -> list[str]:
+    return services.parse_device_links(request.cookies.get(DEVICE_COOKIE))
+
+
+def _set_device_links(response, secrets_: list[str]) -> None:
+    if not secrets_:
+        response.delete_cookie(DEVICE_COOKIE, path="/opinions")
+        return
+    response.set_cookie(DEVICE_COOKIE, services.device_links_value(secrets_),
+                        max_age=3600 * 24 * 400, path="/opinions", httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def _keep_on_device(response, secret: str, dropped: str | None = None) -> None:
+    kept = [s for s in _device_links() if s not in (secret, dropped)]
+    _set_device_links(response, [secret] + kept)
+
+
+@bp.get("/mine")
+def mine():
+    links = _device_links()
+    kept = services.opinions_by_secrets(links)
+    response = current_app.make_response(render_template(
+        "opinions/mine.html", kept=kept, form=ForgetForm(),
+        reference=services.format_reference, timeliness=services.timeliness))
+    if len(kept) != len(links):   # replaced by 找回 on another phone, or never valid
+        _set_device_links(response, [secret for secret, _ in kept])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/mine/forget")
+def forget():
+    form = ForgetForm()
+    response = redirect(url_for("opinions.mine"), code=303)
+    if not form.validate_on_submit():
+        flash("请从列表上的按钮删除", "error")
+        return response
+    which = form.which.data
+    if which == "all":
+        _set_device_links(response, [])
+        flash("已从这部手机上删除全部意见链接。意见本身不受影响。", "success")
+        return response
+    kept = services.opinions_by_secrets(_device_links())
+    left = [secret for secret, opinion in kept if opinion.reference != which]
+    _set_device_links(response, left)
+    if len(left) != len(kept):
+        flash("已从这部手机上删除这条意见的链接。意见本身不受影响。", "success")
+    return response
 
 
 def _submission(form, **extra) -> services.Submission:
@@ -122,10 +184,15 @@ def _missed(response) -> bool:
 @bp.get("/t/<secret>")
 @limiter.limit("30 per 10 minutes", deduct_when=_missed)   # guessing codes: only misses count
 def track(secret):
-    opinion = _opinion_by_secret(secret)
+    opinion = services.opinion_by_secret(secret)
+    if opinion is None:
+        if services.tracking_was_replaced(secret):   # 找回 gave a new link: say so, with the way on
+            return render_template("opinions/link_replaced.html"), 410
+        abort(404)
     url = _public_url("opinions.track", secret=secret)
     return render_template("opinions/track.html", opinion=opinion, secret=secret,
                            is_new=request.args.get("new") == "1", url=url, qr=qr_data_uri(url),
+                           on_device=secret in _device_links(),
                            reference=services.format_reference(opinion.reference),
                            badge=services.timeliness(opinion), form=RateForm())
 
@@ -163,7 +230,10 @@ def find():
         found = services.recover_tracking_link(form.reference.data, form.phone.data)
         if found is not None:
             flash("已找到您的意见。请收藏这个新链接，旧链接已失效。", "success")
-            return redirect(url_for("opinions.track", secret=found[1]), code=303)
+            response = redirect(url_for("opinions.track", secret=found[1]), code=303)
+            if not form.not_on_device.data:
+                _keep_on_device(response, found[1])
+            return response
         form.reference.errors.append("没有找到：请核对意见编号和手机号")
     return render_template("opinions/find.html", form=form)
 

@@ -3,4 +3,5 @@ def feature():
     from ..features import Feature
     from . import views  # noqa: F401  (routes exist once loaded)
 
-    return Feature(name="public", blueprint=views.bp)
+    return Feature(name="public", blueprint=views.bp,
+                   page_sections={"welcome": views.welcome_section})

@@ -30,6 +30,7 @@ ROUTES = {
     # A message belongs to its addressee only.
     "notify.open_note": Access(frozenset({"member"}), params=lambda w: {"note_id": w.extra["note"]},
                                secret=lambda w: "甲村内部通知"),
+    "public.villages": Access(EVERYONE),
     "public.village": Access(EVERYONE, params=lambda w: {"slug": w.branch.slug}),
     "public.tab": Access(EVERYONE, params=lambda w: {"slug": w.branch.slug, "tab": "commitments"}),
     "static": Access(EVERYONE, params=lambda w: {"filename": "app.css"}),

@@ -40,6 +40,8 @@ ROUTES = {
     "opinions.tracked_photo": Access(EVERYONE, params=lambda w: {
         "secret": w.extra["opinion_secret"], "photo_id": w.extra["opinion_photo"]}),
     "opinions.find": Access(EVERYONE),
+    "opinions.mine": Access(EVERYONE),
+    "opinions.forget": Access(EVERYONE, method="POST"),
     "opinions.inbox": Access(OFFICERS, params=lambda w: {"branch_id": w.branch.id},
                              secret=lambda w: "甲一村内部意见"),
     "opinions.staff_new": Access(SECRETARY, params=lambda w: {"branch_id": w.branch.id}),

@@ -27,8 +27,9 @@ def test_villager_reads_timeline_and_steps_on_a_phone(app_ctx, live_server, phon
     seed_private_records(world)
     db.session.commit()
     page = phone.new_page()
-    page.goto(f"{live_server}/v/jia1/")
-    assert page.url == f"{live_server}/v/jia1/commitments"
+    page.goto(f"{live_server}/v/jia1/")          # the village's service page (issue 18)
+    page.locator(".tile", has_text="公开栏").tap()
+    page.wait_for_url(f"{live_server}/v/jia1/commitments")
     card = page.locator("article.commitment", has_text="修建村道")
     assert card.locator(".tag").first.inner_text() == "▶ 推进中"
     assert card.get_attribute("id").startswith("c")
