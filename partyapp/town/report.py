@@ -128,7 +128,7 @@ def _terms(sheet, board) -> None:
     _header(sheet, ["组织", "本届开始", "任期（年）", "届满", "情况"])
     for row in board.terms:
         term = row.term
-        sheet.append([row.org.name, term.started_on.isoformat() if term else "",
+        append_row(sheet, [row.org.name, term.started_on.isoformat() if term else "",
                       term.years if term else "", term.ends_on.isoformat() if term else "",
                       row.label])
         if row.state in ("overdue", "none"):
@@ -136,32 +136,32 @@ def _terms(sheet, board) -> None:
 
 
 def _dues(sheet, board) -> None:
-    sheet.append([f"{board.quarter.label} 党费收缴（只列人数和金额）"])
+    append_row(sheet, [f"{board.quarter.label} 党费收缴（只列人数和金额）"])
     _header(sheet, ["支部", "有记录的党员", "应交（元）", "已交（元）", "交纳率%", "未交人月",
                     "连续3个月以上未交（人）"])
     for row in board.rows:
         d = board.dues[row.branch.id]
-        sheet.append([row.branch.name, d.members, d.due_fen / 100, d.paid_fen / 100, d.paid_rate,
+        append_row(sheet, [row.branch.name, d.members, d.due_fen / 100, d.paid_fen / 100, d.paid_rate,
                       d.unpaid_months, d.behind_3])
 
 
 def _training(sheet, board) -> None:
     training = board.training
-    sheet.append([f"{training.year}年还没有轮训的支部书记（每年至少1次、不少于1天）"])
+    append_row(sheet, [f"{training.year}年还没有轮训的支部书记（每年至少1次、不少于1天）"])
     _header(sheet, ["支部", "书记", "已培训学时"])
     for row in training.missing_rotation:
-        sheet.append([row.branch.name, row.person.name, row.tally.hours])
-    sheet.append([])
+        append_row(sheet, [row.branch.name, row.person.name, row.tally.hours])
+    append_row(sheet, [])
     _header(sheet, ["支部", "党员", f"未满{training.target:g}学时"])
     for row in board.rows:
-        sheet.append([row.branch.name, training.members.get(row.branch.id, 0),
+        append_row(sheet, [row.branch.name, training.members.get(row.branch.id, 0),
                       training.below_target.get(row.branch.id, 0)])
 def _rectification(sheet, board) -> None:
     """整改一个，销号一个: each branch's items (open, overdue, closed), then the overdue ones."""
     _header(sheet, ["支部", "整改中", "已超期", "已销号"])
     for branch, c in rectification.town_counts(board.town):
         append_row(sheet, [branch.name, c.open, c.overdue, c.closed])
-    sheet.append([])
+    append_row(sheet, [])
     _header(sheet, ["支部", "已超期的问题", "责任人", "整改时限"])
     today = clock.today()
     for item in rectification.items_of(board.town, status="open"):
