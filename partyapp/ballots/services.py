@@ -25,6 +25,7 @@ from .models import BallotResult, BallotRound, BallotVoter, SealedBallot
 
 SATISFACTION = "satisfaction"   # 党员满意度测评 (ratings)
 REVIEW = "review"               # 一季一评议 of commitments (disclosures)
+DEMOCRATIC_REVIEW = "member_review"  # 民主评议党员 at the yearly 组织生活会 (orglife)
 
 KeyLost = sealing.KeyLost
 ALREADY_VOTED = "你已经投过票了，每人每轮只能投一次"
