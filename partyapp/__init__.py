@@ -13,7 +13,7 @@ from .features import install
 # public tabs, demo rows). Each package declares what it offers in its `feature()`
 # (partyapp/features.py); nothing else lists or finds features.
 INSTALLED = (main, auth, org, calendar, notify, public, ballots, notices, meetings, opinions,
-             disclosures, ratings, terms, dues, training, rectification, town)
+             disclosures, ratings, terms, dues, training, rectification, orglife, town)
 
 
 def create_app(test_config=None):

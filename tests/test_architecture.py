@@ -12,7 +12,7 @@ FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
             "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "training",
-            "rectification", "town")
+            "rectification", "orglife", "town")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -40,6 +40,7 @@ ALLOWED = {
     "dues": {"main", "notify"},
     "training": {"main", "meetings", "notify"},
     "rectification": {"main", "notify", "meetings"},
+    "orglife": {"main", "notify", "ballots", "notices"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "terms",
              "dues", "training", "notify", "rectification"},
 }
