@@ -4,7 +4,7 @@ import gc
 from flask import Flask
 
 from . import (auth, ballots, calendar, disclosures, dues, main, meetings, notices, notify, opinions,
-               org, public, ratings, rectification, terms, town, training)
+               org, orglife, public, ratings, rectification, terms, town, training)
 from . import config as config_module
 from .extensions import init_extensions
 from .features import install

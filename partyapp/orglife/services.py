@@ -115,7 +115,11 @@ def close_review(actor, review: MemberReview) -> str | None:
     review.closed_at = clock.now()
     audit.record(actor, "orglife.review_close", "orglife_review", review.id,
                  org_id=review.branch_id)
-    outcome = ballots.close(actor, _box(review))
+    box = _box(review)
+    if box is None:               # a review without a ballot box (never voted in)
+        db.session.commit()
+        return None
+    outcome = ballots.close(actor, box)
     if isinstance(outcome, str):
         db.session.rollback()
         return outcome
