@@ -223,8 +223,9 @@ def year_grades(branch_id: int, year: int) -> dict[int, str]:
     notice = notices.latest(branch_id, NOTICE_SUBJECT, year)
     if notice is None:
         return {}
-    return dict(db.session.execute(select(ReviewOutcome.person_id, ReviewOutcome.grade)
-                                   .where(ReviewOutcome.notice_id == notice.id)).tuples())
+    rows = db.session.execute(select(ReviewOutcome.person_id, ReviewOutcome.grade)
+                              .where(ReviewOutcome.notice_id == notice.id))
+    return {person_id: grade for person_id, grade in rows}
 
 
 def branch_counts(branch_ids, year: int) -> dict[int, dict]:
