@@ -131,7 +131,7 @@ def wechat_callback():
         expected if isinstance(expected, str) else None,
         request.args.get("state", ""), request.args.get("code", ""))
     if current_user.is_authenticated:
-        if result.person is None and result.openid:
+        if result.openid and (result.person is None or result.person.id != current_user.id):
             _bind(current_user, result.openid)
         return redirect(target, code=303)
     if result.person is not None:
