@@ -2,7 +2,7 @@
 outcomes the branch confirmed and published
 
 Revision ID: 0021_org_life_review
-Revises: 0016_opinion_replaced_links
+Revises: 0020_wechat_sms
 Create Date: 2026-12-05 00:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0021_org_life_review'
-down_revision = '0016_opinion_replaced_links'
+down_revision = '0020_wechat_sms'
 branch_labels = None
 depends_on = None
 
