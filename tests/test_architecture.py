@@ -12,7 +12,7 @@ FILES = module_files()
 
 FEATURES = ("main", "auth", "org", "calendar", "notify", "public", "ballots", "notices",
             "meetings", "opinions", "disclosures", "ratings", "terms", "dues", "training",
-            "rectification", "town")
+            "rectification", "town", "yearly")
 # Time and tables: what every part stands on. They know no feature and no web plumbing.
 FOUNDATION = {"partyapp.clock", "partyapp.config", "partyapp.extensions", "partyapp.clients",
               "partyapp.models", "partyapp.features"}
@@ -42,6 +42,8 @@ ALLOWED = {
     "rectification": {"main", "notify", "meetings"},
     "town": {"main", "calendar", "meetings", "opinions", "disclosures", "ratings", "terms",
              "dues", "training", "notify", "rectification"},
+    "yearly": {"main", "meetings", "opinions", "dues", "notify", "notices", "rectification",
+               "town"},
 }
 # Another feature is reached through its rules (services) or, to read figures, its tables —
 # for every feature, no exceptions.
