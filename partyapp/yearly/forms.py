@@ -1,6 +1,7 @@
 """Forms of the town's yearly loop (the services check lengths and rights again)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .services import MAX_NAME, MAX_TEXT
@@ -41,7 +42,7 @@ class LinkForm(FlaskForm):
                             validators=[InputRequired("请选择镇领导")])
     branch_id = SelectField("村", coerce=int, validate_choice=False,
                             validators=[InputRequired("请选择村")])
-    linked = SelectField("操作", choices=[("1", "设为挂点"), ("0", "取消挂点")])
+    linked = SelectField("操作", choices=[SelectChoice("1", "设为挂点"), SelectChoice("0", "取消挂点")])
 
 
 class JudgementForm(FlaskForm):
@@ -55,4 +56,4 @@ class ReserveForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    selected = SelectField("镇党委意见", choices=[("1", "选定"), ("0", "不选定")])
+    selected = SelectField("镇党委意见", choices=[SelectChoice("1", "选定"), SelectChoice("0", "不选定")])
