@@ -174,8 +174,9 @@ def test_post_links_show_villages_first_and_judgements_are_kept_by_month(
         world, client, login, frozen):
     frozen(MONDAY)
     login(world.town_admin)
-    client.post(f"/yearly/town/{world.town.id}/links", data={
-        "person_id": world.town_admin.id, "branch_id": world.branch.id, "linked": "1"})
+    html = client.post(f"/yearly/town/{world.town.id}/links", follow_redirects=True, data={
+        "person_id": world.town_admin.id, "branch_id": world.branch.id, "linked": "1"}).get_data(as_text=True)
+    assert "挂点已调整" in html, html[-3000:]
     me = client.get("/me").get_data(as_text=True)
     assert "我挂点的村" in me and "甲一村" in me
     url = f"/yearly/village/{world.branch.id}/judgements"
