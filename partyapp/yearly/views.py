@@ -2,7 +2,7 @@
 挂点, 书记后备), a 整顿台账, a village's 一月一研判 and a branch's 书记后备 recommendations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
@@ -158,7 +158,9 @@ def _entry(entry_id: int):
     if entry is None:
         abort(404)
     if not services.may_see_consolidation(current_user, entry.branch):
-        abort(404 if current_user.is_authenticated else 401)
+        if not current_user.is_authenticated:
+            abort(current_app.login_manager.unauthorized())
+        abort(404)
     return entry
 
 
