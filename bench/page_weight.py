@@ -70,7 +70,7 @@ def visit(client, path: str) -> dict:
 
 def main() -> dict:
     from partyapp import clock, create_app
-    from partyapp.auth.services import hash_password
+    from partyapp.auth.services import hash_password, start_login
     from partyapp.demo import seed_demo
     from partyapp.extensions import db
     from partyapp.meetings import services
@@ -88,7 +88,7 @@ def main() -> dict:
             starts_at=start, ends_at=start + timedelta(hours=2)))
         meeting.status = "published"
         db.session.commit()
-        member = ctx.people["13800000010"].get_id()
+        member = start_login(ctx.people["13800000010"])  # a real log-in row
         scan = f"/meetings/{meeting.id}/c/{make_token(meeting.id)}"
     pages = {}
     anonymous = app.test_client()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from . import clock
 from .extensions import db
-from .models import Membership, Organization, Person, Role
+from .models import Membership, Organization, OrgKind, Person, Role
 
 MEMBER_ROLES = {Role.MEMBER, Role.GROUP_LEADER, Role.SECRETARY, Role.DEPUTY_SECRETARY,
                 Role.ORGANIZER, Role.PUBLICITY, Role.DISCIPLINE, Role.BRANCH_COMMITTEE,
@@ -133,6 +133,20 @@ def require(permission: str, org: Organization | None, *, extra_roles=()) -> Non
         abort(current_app.login_manager.unauthorized())
     if not can(current_user, permission, org, extra_roles=extra_roles):
         abort(403)
+
+
+BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
+
+
+def require_org(permission: str, org_id: int, kinds=BRANCH_KINDS) -> Organization:
+    """The organisation named in a URL, of one of these kinds, if the current user may act on
+    it: 404 for a missing or wrong-kind id (there is nothing to ask about), 403 without the
+    right."""
+    org = db.session.get(Organization, org_id)
+    if org is None or org.kind not in kinds:
+        abort(404)
+    require(permission, org)
+    return org
 
 
 def orgs_where(person: Person, permission: str) -> list[Organization]:

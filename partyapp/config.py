@@ -46,6 +46,14 @@ def configure(app, test_config=None):
         WECOM_WEBHOOK_PREFIX=os.environ.get(
             "WECOM_WEBHOOK_PREFIX", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        # A town's 服务号 (网页授权 silent log-in inside WeChat): both set, or nothing changes.
+        WECHAT_APP_ID=os.environ.get("WECHAT_APP_ID", ""),
+        WECHAT_APP_SECRET=os.environ.get("WECHAT_APP_SECRET", ""),
+        # Where the WeChat APIs live (tests point these at a local fake on 127.0.0.1).
+        WECHAT_API_BASE=os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        WECHAT_OAUTH_BASE=os.environ.get(
+            "WECHAT_OAUTH_BASE", "https://open.weixin.qq.com").rstrip("/"),
+        WECHAT_TIMEOUT=float(os.environ.get("WECHAT_TIMEOUT", "5")),
         UPLOAD_FOLDER=os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads"),
         # Keys of open secret-ballot rounds: outside the database, deleted when a round closes.
         BALLOT_KEY_DIR=os.environ.get("BALLOT_KEY_DIR")

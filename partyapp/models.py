@@ -239,6 +239,27 @@ class LoginFailure(db.Model):
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class WechatBinding(db.Model):
+    """A 服务号 openid (网页授权 snsapi_base) bound to one person, and a person to one openid:
+    made after one normal log-in inside WeChat, removed on 我的."""
+
+    __tablename__ = "wechat_binding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class WechatOAuthState(db.Model):
+    """The `state` of one 网页授权 round trip: its value also sits in the browser's session
+    (bound to that browser); only the hash is stored, and the callback deletes it (single use)."""
+
+    __tablename__ = "wechat_oauth_state"
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+
 class AuditEntry(db.Model):
     """Who changed what, when. Written by services; never holds secret-ballot content."""
 

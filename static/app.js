@@ -10,6 +10,49 @@
   document.addEventListener("DOMContentLoaded", revealCopyButtons);
   document.addEventListener("htmx:load", revealCopyButtons);
 
+  // Uploader: each file input becomes a WeUI-like button "选择照片" (its own label text when it
+  // has data-button) with thumbnails of what was picked. The input itself stays in the form.
+  function enhanceUploads(root) {
+    (root || document).querySelectorAll("input[type=file]:not([data-uploader])").forEach(function (input) {
+      input.setAttribute("data-uploader", "1");
+      var box = document.createElement("div");
+      box.className = "uploader";
+      input.parentNode.insertBefore(box, input);
+      box.appendChild(input);
+      input.classList.add("uploader__input");
+      if (!input.id) input.id = "upload-" + Math.random().toString(36).slice(2);
+      var button = document.createElement("label");
+      button.className = "uploader__button";
+      button.htmlFor = input.id;
+      var images = (input.accept || "").indexOf("image") !== -1;
+      button.textContent = input.getAttribute("data-button") || (images ? "＋ 选择照片" : "＋ 选择文件");
+      box.appendChild(button);
+      var list = document.createElement("ul");
+      list.className = "uploader__files";
+      list.setAttribute("aria-live", "polite");
+      box.appendChild(list);
+      input.addEventListener("change", function () {
+        list.textContent = "";
+        Array.prototype.forEach.call(input.files || [], function (file) {
+          var item = document.createElement("li");
+          item.className = "uploader__file";
+          if (/^image\//.test(file.type) && window.URL && URL.createObjectURL) {
+            var img = document.createElement("img");
+            img.className = "uploader__thumb";
+            img.alt = "";
+            img.src = URL.createObjectURL(file);
+            item.appendChild(img);
+          }
+          item.appendChild(document.createTextNode(file.name));
+          list.appendChild(item);
+        });
+        button.textContent = input.files && input.files.length ? "重新选择" : (images ? "＋ 选择照片" : "＋ 选择文件");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhanceUploads(document); });
+  document.addEventListener("htmx:load", function (event) { enhanceUploads(event.target); });
+
 
   var ERRORS = {
     0: "网络不通，没有发出去。请检查手机网络后再点一次。",

@@ -33,3 +33,7 @@ class SetPasswordForm(FlaskForm):
 
 class LoginLinkForm(FlaskForm):
     """One button: a one-time log-in link is used by a POST, never by opening it."""
+
+
+class WechatUnbindForm(FlaskForm):
+    """我的 → 解除微信绑定 (only the CSRF token)."""

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, clock
 from ..extensions import db
-from ..models import Invitation, InvitationPurpose, LoginSession, Person
+from ..models import (Invitation, InvitationPurpose, LoginSession, Person, WechatBinding,
+                      WechatOAuthState)
 from ..phones import normalize_mobile
-from . import guard, passwords
+from . import guard, passwords, wechat
 
 INVITATION_LIFETIME = timedelta(days=14)
 LOGIN_LINK_LIFETIME = timedelta(minutes=30)
@@ -202,5 +203,104 @@ def sweep_logins() -> None:
     now = clock.now()
     lifetime = current_app.config["REMEMBER_COOKIE_DURATION"] + timedelta(days=1)
     db.session.execute(delete(LoginSession).where(LoginSession.created_at < now - lifetime))
+    db.session.execute(delete(WechatOAuthState).where(
+        WechatOAuthState.created_at < now - WECHAT_STATE_LIFETIME))
     guard.sweep(now)
     db.session.commit()
+
+
+# ---- WeChat 网页授权 (snsapi_base): silent log-in of a bound openid ---------------------------
+WECHAT_STATE_LIFETIME = timedelta(minutes=10)
+
+
+def wechat_login_enabled() -> bool:
+    """WECHAT_APP_ID and WECHAT_APP_SECRET both set (a town's 服务号)."""
+    return wechat.configured()
+
+
+def begin_wechat_login(redirect_uri: str) -> tuple[str, str]:
+    """A fresh single-use state (its hash stored; the caller keeps the value in the browser's
+    session) and the 网页授权 address to send the browser to."""
+    state = secrets.token_urlsafe(18)
+    db.session.add(WechatOAuthState(state_hash=_token_hash("wx:" + state)))
+    db.session.commit()
+    return state, wechat.authorize_url(redirect_uri, state)
+
+
+@dataclass
+class WechatLogin:
+    person: Person | None = None
+    openid: str | None = None      # the openid when it is not bound to an active person
+    problem: str | None = None     # "state" (forged, reused, stale, other browser) or "code"
+
+
+def _claim_state(state: str) -> bool:
+    now = clock.now()
+    try:
+        gone = db.session.execute(delete(WechatOAuthState).where(
+            WechatOAuthState.state_hash == _token_hash("wx:" + state),
+            WechatOAuthState.created_at > now - WECHAT_STATE_LIFETIME)).rowcount
+    except OperationalError:   # SQLite: another request wrote first
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return gone == 1
+
+
+def finish_wechat_login(session_state: str | None, given_state: str, code: str) -> WechatLogin:
+    """The callback: the state must be this browser's and unused; the code is exchanged once
+    for the openid; a bound active person comes back (the caller logs them in)."""
+    if not session_state or not given_state or len(given_state) > 64 \
+            or not secrets.compare_digest(session_state, given_state) \
+            or not _claim_state(given_state):
+        return WechatLogin(problem="state")
+    if not code or len(code) > 128:
+        return WechatLogin(problem="code")
+    exchange = wechat.exchange_code(code)
+    if exchange.openid is None:
+        current_app.logger.info("wechat code exchange refused: %s", exchange.error)
+        return WechatLogin(problem="code")
+    person = db.session.scalar(select(Person).join(
+        WechatBinding, WechatBinding.person_id == Person.id).where(
+        WechatBinding.openid == exchange.openid))
+    if person is None or not person.active:
+        return WechatLogin(openid=exchange.openid)
+    return WechatLogin(person=person, openid=exchange.openid)
+
+
+def wechat_binding(person: Person) -> WechatBinding | None:
+    return db.session.scalar(select(WechatBinding).where(WechatBinding.person_id == person.id))
+
+
+def bind_wechat(person: Person, openid: str) -> str | None:
+    """After a normal log-in inside WeChat: bind this openid to this person. An openid belongs
+    to one person and a person has one openid; returns why not ("taken"), else None."""
+    owner = db.session.scalar(select(WechatBinding).where(WechatBinding.openid == openid))
+    if owner is not None:
+        return None if owner.person_id == person.id else "taken"
+    db.session.execute(delete(WechatBinding).where(WechatBinding.person_id == person.id))
+    db.session.add(WechatBinding(openid=openid, person_id=person.id))
+    audit.record(person, "wechat.bind", "person", person.id)
+    try:
+        db.session.commit()
+    except IntegrityError:   # the same openid bound by a concurrent request
+        db.session.rollback()
+        return "taken"
+    return None
+
+
+def unbind_wechat(person: Person) -> bool:
+    """我的 → 解除微信绑定."""
+    gone = db.session.execute(delete(WechatBinding).where(
+        WechatBinding.person_id == person.id)).rowcount
+    if gone:
+        audit.record(person, "wechat.unbind", "person", person.id)
+    db.session.commit()
+    return bool(gone)
+
+
+def me_section(person: Person):
+    """The 我的 block on the WeChat binding; nothing without a 服务号."""
+    if not wechat_login_enabled():
+        return None
+    return "auth/_me_section.html", {"bound": wechat_binding(person) is not None}

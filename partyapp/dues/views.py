@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..authz import require
+from ..authz import require_org
 from ..extensions import db
-from ..models import Organization, OrgKind
+from ..models import Organization
 from . import services
 from .forms import DueForm, NoteForm, PaymentForm, ProfileForm
 from .models import DuesCategory
@@ -18,11 +18,7 @@ bp = Blueprint("dues", __name__, url_prefix="/dues")
 
 
 def _branch(branch_id: int, permission: str) -> Organization:
-    branch = db.session.get(Organization, branch_id)
-    if branch is None or branch.kind not in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH):
-        abort(404)
-    require(permission, branch)
-    return branch
+    return require_org(permission, branch_id)
 
 
 def _member(branch, person_id):
@@ -81,24 +77,31 @@ def _person_page(branch, member, profile, profile_form, payment_form, status=200
                            categories=DuesCategory.LABELS), status
 
 
+def _saved(form, error_field, save, done: str, branch, member):
+    """Run a member form's save: the redirect to the member's page when it worked, else None
+    (the form then carries the reason on error_field and the page is shown again)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except services.DuesError as exc:
+        db.session.rollback()
+        error_field.errors = list(error_field.errors) + [str(exc)]
+        return None
+    flash(done, "success")
+    return redirect(url_for("dues.person", branch_id=branch.id, person_id=member.id), code=303)
+
+
 @bp.post("/branch/<int:branch_id>/people/<int:person_id>/profile")
 def profile(branch_id, person_id):
     branch = _branch(branch_id, "dues.record")
     member = _member(branch, person_id)
     form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            services.set_profile(branch, member, form.category.data,
-                                 services.parse_yuan(form.base.data),
-                                 services.parse_yuan(form.fixed.data), current_user)
-        except services.DuesError as exc:
-            db.session.rollback()
-            form.category.errors = list(form.category.errors) + [str(exc)]
-        else:
-            flash(f"已保存{member.name}的交纳标准", "success")
-            return redirect(url_for("dues.person", branch_id=branch.id, person_id=member.id),
-                            code=303)
-    return _person_page(branch, member, services.profile_of(member.id), form, None)
+    answer = _saved(form, form.category, lambda: services.set_profile(
+        branch, member, form.category.data, services.parse_yuan(form.base.data),
+        services.parse_yuan(form.fixed.data), current_user),
+        f"已保存{member.name}的交纳标准", branch, member)
+    return answer or _person_page(branch, member, services.profile_of(member.id), form, None)
 
 
 @bp.post("/branch/<int:branch_id>/people/<int:person_id>/pay")
@@ -106,17 +109,12 @@ def pay(branch_id, person_id):
     branch = _branch(branch_id, "dues.record")
     member = _member(branch, person_id)
     form = PaymentForm()
-    if form.validate_on_submit():
-        try:
-            services.record_payment(branch, member, form.months.data or [], form.paid_on.data,
-                                    form.how.data, form.approved.data, current_user)
-        except services.DuesError as exc:
-            db.session.rollback()
-            form.months.errors = list(form.months.errors) + [str(exc)]
-        else:
-            flash(f"已登记{member.name}交纳党费", "success")
-            return redirect(url_for("dues.person", branch_id=branch.id, person_id=member.id),
-                            code=303)
+    answer = _saved(form, form.months, lambda: services.record_payment(
+        branch, member, form.months.data or [], form.paid_on.data, form.how.data,
+        form.approved.data, current_user),
+        f"已登记{member.name}交纳党费", branch, member)
+    if answer:
+        return answer
     profile = services.profile_of(member.id)
     return _person_page(branch, member, profile, _profile_form(profile), form)
 

@@ -55,28 +55,32 @@ def _row_answer(meeting: Meeting, person_id: int, message: str, kind: str):
                     code=303)
 
 
-@bp.post("/<int:meeting_id>/door/manual")
-def door_manual(meeting_id):
+def _row_form(meeting_id):
+    """The meeting and the person a door row's button names, or a redirect when the row's form
+    is stale (its CSRF token expired)."""
     meeting = _meeting(meeting_id)
     _require_run(meeting)
     form = ManualForm()
     if not form.validate_on_submit():
         flash("这一行已过期，请刷新页面再试。", "error")
-        return redirect(url_for("meetings.door", meeting_id=meeting.id), code=303)
-    person_id = form.person_id.data
+        return meeting, None, redirect(url_for("meetings.door", meeting_id=meeting.id), code=303)
+    return meeting, form.person_id.data, None
+
+
+@bp.post("/<int:meeting_id>/door/manual")
+def door_manual(meeting_id):
+    meeting, person_id, stale = _row_form(meeting_id)
+    if stale:
+        return stale
     message, kind = _door_check_in(meeting, person_id, CheckInMethod.MANUAL)
     return _row_answer(meeting, person_id, message, kind)
 
 
 @bp.post("/<int:meeting_id>/door/undo")
 def door_undo(meeting_id):
-    meeting = _meeting(meeting_id)
-    _require_run(meeting)
-    form = ManualForm()
-    if not form.validate_on_submit():
-        flash("这一行已过期，请刷新页面再试。", "error")
-        return redirect(url_for("meetings.door", meeting_id=meeting.id), code=303)
-    person_id = form.person_id.data
+    meeting, person_id, stale = _row_form(meeting_id)
+    if stale:
+        return stale
     problem = services.undo_check_in(current_user, meeting, person_id)
     return _row_answer(meeting, person_id, problem or "已撤销签到", "error" if problem else "info")
 

@@ -350,6 +350,7 @@ ACTION_LABELS = {
     "roster.add": "添加人员", "roster.edit": "修改人员信息", "roster.deactivate": "停用人员",
     "roster.invite": "发出邀请链接", "roster.import": "导入花名册",
     "invitation.issue": "发出邀请链接", "invitation.accept": "设置密码",
+    "wechat.bind": "绑定微信", "wechat.unbind": "解除微信绑定",
     "admin.create": "创建管理员",
     "org.add": "新建组织", "org.rename": "修改组织信息", "org.term_change": "换届",
     "person.transfer": "组织关系转接", "person.status": "登记人员状态",

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..authz import require
+from ..authz import BRANCH_KINDS, require, require_org
 from ..extensions import db
 from ..models import Organization, OrgKind
 from . import services
@@ -17,11 +17,7 @@ bp = Blueprint("training", __name__, url_prefix="/training")
 
 
 def _org(org_id: int, kinds, permission: str) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None or org.kind not in kinds:
-        abort(404)
-    require(permission, org)
-    return org
+    return require_org(permission, org_id, kinds)
 
 
 def _year() -> int:
@@ -98,9 +94,6 @@ def check_in(session_id):
                                participants=services.participants(found))
     flash(f"已签到{count}人", "success")
     return redirect(url_for("training.session", session_id=found.id), code=303)
-
-
-BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 
 
 @bp.get("/branch/<int:branch_id>")

@@ -25,6 +25,9 @@ ROUTES = {
     "auth.accept_invitation": Access(frozenset(), params=lambda w: {"token": "nope"}),
     # Likewise a one-time log-in link nobody holds.
     "auth.login_link": Access(frozenset(), params=lambda w: {"token": "nope"}),
+    # Without a 服务号 configured (the tests' default) the WeChat callback does not exist.
+    "auth.wechat_callback": Access(frozenset()),
+    "auth.wechat_unbind": Access(LOGGED_IN, method="POST"),
     "notify.inbox": Access(LOGGED_IN),
     "notify.read_all": Access(LOGGED_IN, method="POST"),
     # A message belongs to its addressee only.
