@@ -2,7 +2,7 @@
 links, 一月一研判 notes, 书记后备
 
 Revision ID: 0022_town_assessment
-Revises: 0016_opinion_replaced_links
+Revises: 0020_wechat_sms
 Create Date: 2026-12-04 23:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_town_assessment'
-down_revision = '0016_opinion_replaced_links'
+down_revision = '0020_wechat_sms'
 branch_labels = None
 depends_on = None
 
