@@ -4,7 +4,7 @@ import gc
 from flask import Flask
 
 from . import (auth, ballots, calendar, disclosures, dues, main, meetings, notices, notify, opinions,
-               org, orglife, public, ratings, rectification, terms, town, training)
+               org, orglife, public, ratings, rectification, terms, town, training, yearly)
 from . import config as config_module
 from .extensions import init_extensions
 from .features import install
@@ -13,7 +13,7 @@ from .features import install
 # public tabs, demo rows). Each package declares what it offers in its `feature()`
 # (partyapp/features.py); nothing else lists or finds features.
 INSTALLED = (main, auth, org, calendar, notify, public, ballots, notices, meetings, opinions,
-             disclosures, ratings, terms, dues, training, rectification, orglife, town)
+             disclosures, ratings, terms, dues, training, rectification, orglife, town, yearly)
 
 
 def create_app(test_config=None):

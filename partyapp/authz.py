@@ -78,6 +78,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "training.view": _OFFICERS | {Role.TOWN_ADMIN},
     "training.record": _OFFICERS | {Role.TOWN_ADMIN},
     "training.plan": {Role.TOWN_ADMIN},
+    # 软弱涣散 整顿台账: the town and that branch's secretary only (never members, nor public).
+    "consolidation.view": {Role.SECRETARY, Role.TOWN_ADMIN},
+    # 书记后备: the branch's secretary recommends (村推); the town selects (镇选).
+    "reserve.recommend": {Role.SECRETARY, Role.TOWN_ADMIN},
 }
 
 
