@@ -79,7 +79,9 @@ class Feature:
     - page_sections: slot name -> `(**context) -> Markup | ""`, a block another feature's page
       shows in that slot (e.g. the town's 督办 notes on an opinion's page);
     - receivers: signal -> function, connected when the app is built;
-    - on_app: `(app) -> None`, called once the app is configured (e.g. register a source).
+    - on_app: `(app) -> None`, called once the app is configured (e.g. register a source);
+    - audit_labels: action -> plain Chinese label of the audit entries it records (the audit
+      trail page shows the label, never the code).
     """
 
     name: str
@@ -93,6 +95,7 @@ class Feature:
     page_sections: dict[str, Callable[..., Any]] = field(default_factory=dict)
     receivers: dict[Any, Callable[..., Any]] = field(default_factory=dict)
     on_app: Callable[[Any], None] | None = None
+    audit_labels: dict[str, str] = field(default_factory=dict)
 
 
 class Registry:
@@ -128,6 +131,10 @@ class Registry:
         sections = (feature.me_section(person) for feature in self.features
                     if feature.me_section is not None)
         return [section for section in sections if section is not None]
+
+    def audit_labels(self) -> dict[str, str]:
+        return {action: label for feature in self.features
+                for action, label in feature.audit_labels.items()}
 
     def public_tabs(self) -> dict[str, PublicTab]:
         return {tab.key: tab for feature in self.features for tab in feature.public_tabs}

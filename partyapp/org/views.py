@@ -5,7 +5,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    send_file, url_for)
 from flask_login import current_user
 
-from .. import authz
+from .. import authz, features
 from ..extensions import db, limiter
 from ..models import Organization
 from . import importer, services
@@ -169,7 +169,7 @@ def audit_trail(org_id):
     page = request.args.get("page", "1")
     page = int(page) if (page.isascii() and page.isdigit()) else 1
     return render_template("org/audit.html", org=org, trail=services.audit_trail(org, page),
-                           labels=services.ACTION_LABELS, describe=services.describe_detail)
+                           labels={**services.ACTION_LABELS, **features.registry().audit_labels()}, describe=services.describe_detail)
 
 
 @bp.app_template_global()

@@ -7,4 +7,5 @@ def feature():
 
     return Feature(name="yearly", blueprint=views.bp, jobs=tuple(jobs.JOBS), demo=demo.seed,
                    me_section=services.me_section,
-                   page_sections={"town_overview": views.town_section})
+                   page_sections={"town_overview": views.town_section},
+                   audit_labels=services.ACTION_LABELS)
