@@ -29,7 +29,8 @@ OWN_BRANCH = {
                    "meeting.ledger", "opinion.supervise", "town.oversee", "town.manage", "calendar.manage",
                    "rating.view", "commitment.judge", "term.view", "term.manage",
                    "training.view", "training.record", "training.plan",   # no dues of people
-                   "rectification.view", "rectification.manage", "rectification.confirm"},
+                   "rectification.view", "rectification.manage", "rectification.confirm",
+                   "consolidation.view", "reserve.recommend"},   # the yearly loop's 整顿台账, 书记后备
 }
 
 
